@@ -1,0 +1,327 @@
+//! The command line: arguments, logging, the summary on stdout and the exit code.
+//!
+//! Exit codes (DESIGN): 0 done and nothing at or above `--fail-on`; 1 findings at or above it;
+//! 2 bad usage or configuration, nothing crawled; 3 no target could be audited at all.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::str::FromStr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, Engine, Target};
+use crate::crawl::fetch::ResolveRule;
+use crate::pipeline::{self, AuditOptions};
+use crate::report::types::{Report, Severity, TargetStatus};
+
+/// Audit done, nothing at or above `--fail-on`.
+pub const EXIT_OK: u8 = 0;
+/// Findings at or above `--fail-on`.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Bad usage or configuration; nothing was crawled.
+pub const EXIT_USAGE: u8 = 2;
+/// No target could be audited.
+pub const EXIT_ALL_FAILED: u8 = 3;
+
+/// Audits the cookies websites set against the cookie charters they publish.
+#[derive(Debug, Parser)]
+#[command(name = "cookie-audit", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// More log lines on stderr (-v: progress, -vv: every request).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit every target of targets.toml and write reports/<run-id>/report.json.
+    Audit(AuditArgs),
+}
+
+/// Arguments of `audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The targets file.
+    #[arg(long, default_value = "targets.toml", value_name = "FILE")]
+    pub targets: PathBuf,
+    /// Where reports are written: <OUT>/<run-id>/report.json and <OUT>/latest.json.
+    #[arg(long, default_value = "reports", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Audit only the target of this name (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub only: Vec<String>,
+    /// The engine for every target, overriding targets.toml.
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineArg>,
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    /// Audit only the targets whose 0-based index i satisfies i % N == K.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+    /// Connect to ADDR whenever HOST:PORT is asked for, as curl's --resolve (repeatable).
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<ResolveRule>,
+    /// Fetch pages even where robots.txt disallows them.
+    #[arg(long)]
+    pub ignore_robots: bool,
+    /// Requests in flight over all targets together.
+    #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_connections: u32,
+}
+
+/// `--engine`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// Plain HTTP requests: `Set-Cookie` headers only.
+    Http,
+    /// Headless Chromium: cookies set by scripts too.
+    Browser,
+}
+
+impl From<EngineArg> for Engine {
+    fn from(arg: EngineArg) -> Engine {
+        match arg {
+            EngineArg::Http => Engine::Http,
+            EngineArg::Browser => Engine::Browser,
+        }
+    }
+}
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    /// Only high findings fail the run.
+    High,
+    /// Medium or high.
+    Medium,
+    /// Low, medium or high.
+    Low,
+    /// Any finding.
+    Info,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(arg: SeverityArg) -> Severity {
+        match arg {
+            SeverityArg::High => Severity::High,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}
+
+/// `--shard K/N`: one of N scheduled jobs that split a long target list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// K, 0-based.
+    pub index: usize,
+    /// N.
+    pub count: usize,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not K/N with 0 <= K < N, e.g. --shard 0/4");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: usize = k.trim().parse().map_err(|_| bad())?;
+        let count: usize = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// True when the target at `index` belongs to this shard.
+    pub fn includes(&self, index: usize) -> bool {
+        index % self.count == self.index
+    }
+}
+
+/// Parses the arguments, runs the command and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    let code = match cli.command {
+        Command::Audit(args) => run_audit(args),
+    };
+    ExitCode::from(code)
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => tracing::Level::ERROR,
+        (false, 0) => tracing::Level::WARN,
+        (false, 1) => tracing::Level::INFO,
+        (false, 2) => tracing::Level::DEBUG,
+        (false, _) => tracing::Level::TRACE,
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
+
+fn run_audit(args: AuditArgs) -> u8 {
+    let targets = match load_targets(&args) {
+        Ok(targets) => targets,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let engine = args.engine.map(Engine::from).unwrap_or(Engine::Http);
+    if engine == Engine::Browser || targets.iter().any(|t| t.settings.engine == Engine::Browser) {
+        eprintln!(
+            "error: the browser engine is not available in this version yet; \
+             use --engine http or engine = \"http\" in targets.toml"
+        );
+        return EXIT_USAGE;
+    }
+    let options = AuditOptions {
+        resolve: args.resolve.clone(),
+        respect_robots: !args.ignore_robots,
+        max_connections: args.max_connections as usize,
+        engine,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut report = match runtime.block_on(pipeline::audit(targets, &options)) {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return EXIT_USAGE;
+        }
+    };
+    print_summary(&report);
+    match crate::report::write_run(&args.out, &mut report) {
+        Ok(paths) => {
+            println!("report: {}", paths.report_json.display());
+            println!("latest: {}", paths.latest_json.display());
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            // The audit ran but its result is lost: a script must not take this run for a pass.
+            return EXIT_ALL_FAILED;
+        }
+    }
+    exit_code(&report, args.fail_on.map(Severity::from))
+}
+
+/// The exit code a finished run deserves.
+pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
+    if !report.targets.is_empty() && report.totals.audited == 0 {
+        eprintln!("error: no target could be audited (exit {EXIT_ALL_FAILED})");
+        return EXIT_ALL_FAILED;
+    }
+    if let Some(threshold) = fail_on {
+        let count = report.totals.findings.at_or_above(threshold);
+        if count > 0 {
+            eprintln!(
+                "{count} finding(s) at or above {threshold:?} (exit {EXIT_FINDINGS}, --fail-on)"
+            );
+            return EXIT_FINDINGS;
+        }
+    }
+    EXIT_OK
+}
+
+fn load_targets(args: &AuditArgs) -> Result<Vec<Target>, String> {
+    let config = config::load(&args.targets).map_err(|e| e.to_string())?;
+    select_targets(config.targets, &args.only, args.shard, &args.targets)
+}
+
+/// Applies `--shard` (on the index in the file) then `--only`.
+fn select_targets(
+    targets: Vec<Target>,
+    only: &[String],
+    shard: Option<Shard>,
+    path: &Path,
+) -> Result<Vec<Target>, String> {
+    for name in only {
+        if !targets.iter().any(|t| &t.name == name) {
+            let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+            return Err(format!(
+                "--only {name}: no target of that name in {}; names: {}",
+                path.display(),
+                names.join(", ")
+            ));
+        }
+    }
+    Ok(targets
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| shard.is_none_or(|s| s.includes(*i)))
+        .map(|(_, t)| t)
+        .filter(|t| only.is_empty() || only.contains(&t.name))
+        .collect())
+}
+
+fn print_summary(report: &Report) {
+    for target in &report.targets {
+        match target.status {
+            TargetStatus::Audited => {
+                let third = target
+                    .observed
+                    .iter()
+                    .filter(|c| c.party == crate::site::Party::Third)
+                    .count();
+                println!(
+                    "audited  {}: {} pages, {} requests, {} cookies ({} third-party), charter {}, {} findings",
+                    target.name,
+                    target.crawl.pages.len(),
+                    target.crawl.requests,
+                    target.observed.len(),
+                    third,
+                    serde_json::to_value(target.charter.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    target.findings.len()
+                );
+            }
+            TargetStatus::Failed => println!(
+                "failed   {}: {}",
+                target.name,
+                target.error.as_deref().unwrap_or("unknown error")
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_by_index() {
+        let shard: Shard = "1/3".parse().unwrap();
+        let picked: Vec<usize> = (0..7).filter(|i| shard.includes(*i)).collect();
+        assert_eq!(picked, [1, 4]);
+        assert!("3/3".parse::<Shard>().is_err());
+        assert!("0/0".parse::<Shard>().is_err());
+        assert!("a/b".parse::<Shard>().is_err());
+    }
+}

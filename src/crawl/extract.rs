@@ -1,0 +1,293 @@
+//! What a crawl reads out of bodies: links and sub-resources from HTML, URLs from sitemaps.
+
+use std::borrow::Cow;
+
+use quick_xml::events::Event;
+use scraper::Html;
+use url::Url;
+
+/// The URLs a page refers to.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PageRefs {
+    /// Navigation links (`a`, `area`), normalised, in document order, duplicates removed.
+    pub links: Vec<Url>,
+    /// What a browser would load to show the page: images, scripts, frames, styles, media.
+    pub subresources: Vec<Url>,
+}
+
+/// Reads the links and sub-resources of an HTML page.
+pub fn page_refs(body: &[u8], content_type: Option<&str>, page_url: &Url) -> PageRefs {
+    let text = decode_html(body, content_type);
+    let document = Html::parse_document(&text);
+
+    let mut base: Option<Url> = None;
+    let mut links: Vec<&str> = Vec::new();
+    let mut subresources: Vec<&str> = Vec::new();
+    // One pass over the elements is cheaper than one selector per element kind.
+    for node in document.tree.values() {
+        let Some(element) = node.as_element() else {
+            continue;
+        };
+        let attr = |name| element.attr(name);
+        match element.name() {
+            "a" | "area" => links.extend(attr("href")),
+            "base" if base.is_none() => {
+                base = attr("href").and_then(|href| page_url.join(href.trim()).ok());
+            }
+            "img" | "script" | "iframe" | "frame" | "embed" | "track" | "audio" => {
+                subresources.extend(attr("src"));
+            }
+            "source" => subresources.extend(attr("src").or_else(|| first_srcset(attr("srcset")))),
+            "video" => {
+                subresources.extend(attr("src"));
+                subresources.extend(attr("poster"));
+            }
+            "object" => subresources.extend(attr("data")),
+            "input" if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("image")) => {
+                subresources.extend(attr("src"));
+            }
+            "link" => {
+                let rel = attr("rel").unwrap_or("").to_ascii_lowercase();
+                if rel
+                    .split_ascii_whitespace()
+                    .any(|r| matches!(r, "stylesheet" | "icon" | "manifest"))
+                {
+                    subresources.extend(attr("href"));
+                }
+            }
+            _ => {}
+        }
+    }
+    let base = base.as_ref().unwrap_or(page_url);
+    PageRefs {
+        links: normalise_all(base, links),
+        subresources: normalise_all(base, subresources),
+    }
+}
+
+fn first_srcset(srcset: Option<&str>) -> Option<&str> {
+    srcset?.split(',').next()?.split_ascii_whitespace().next()
+}
+
+fn normalise_all<'a>(base: &Url, hrefs: impl IntoIterator<Item = &'a str>) -> Vec<Url> {
+    let mut seen = std::collections::HashSet::new();
+    hrefs
+        .into_iter()
+        .filter_map(|href| normalise(base, href))
+        .filter(|url| seen.insert(url.as_str().to_string()))
+        .collect()
+}
+
+/// Resolves `href` against `base` and normalises it: http(s) only, fragment dropped, an empty
+/// query dropped. Host case, default ports, dot segments and percent-encoding are normalised by
+/// the URL parser itself.
+pub fn normalise(base: &Url, href: &str) -> Option<Url> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    let mut url = base.join(href).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return None;
+    }
+    url.set_fragment(None);
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
+    Some(url)
+}
+
+/// Decodes an HTML body: the charset of `Content-Type`, else a `<meta charset>` near the top,
+/// else UTF-8; invalid bytes become U+FFFD rather than an error.
+pub fn decode_html<'a>(body: &'a [u8], content_type: Option<&str>) -> Cow<'a, str> {
+    let declared = content_type
+        .and_then(charset_param)
+        .or_else(|| meta_charset(&body[..body.len().min(1024)]));
+    let encoding = declared
+        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+        .unwrap_or(encoding_rs::UTF_8);
+    let (text, _, _) = encoding.decode(body);
+    text
+}
+
+fn charset_param(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches(['"', '\'']).to_string())
+    })
+}
+
+fn meta_charset(head: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let at = head.find("charset=")? + "charset=".len();
+    let rest = head[at..].trim_start_matches(['"', '\'']);
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| rest[..end].to_string())
+}
+
+/// The URLs of a sitemap, or of the sitemaps an index lists.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Sitemap {
+    /// True for a `<sitemapindex>`, whose `<loc>`s are further sitemaps.
+    pub is_index: bool,
+    /// The `<loc>` values, in order, at most [`MAX_SITEMAP_LOCS`].
+    pub locs: Vec<String>,
+}
+
+/// The sitemap protocol's own limit of URLs per file.
+pub const MAX_SITEMAP_LOCS: usize = 50_000;
+
+/// Reads a sitemap or sitemap index; a broken file yields the URLs read before the break.
+pub fn parse_sitemap(body: &[u8]) -> Sitemap {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut sitemap = Sitemap::default();
+    let mut in_loc = false;
+    let mut loc = String::new();
+    let mut buf = Vec::new();
+    while sitemap.locs.len() < MAX_SITEMAP_LOCS {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(tag)) => match tag.local_name().as_ref() {
+                "sitemapindex" => sitemap.is_index = true,
+                "loc" => {
+                    in_loc = true;
+                    loc.clear();
+                }
+                _ => {}
+            },
+            Ok(Event::Text(text)) if in_loc => loc.push_str(&text),
+            Ok(Event::CData(text)) if in_loc => loc.push_str(&text),
+            Ok(Event::GeneralRef(entity)) if in_loc => {
+                if let Ok(Some(c)) = entity.resolve_char_ref() {
+                    loc.push(c);
+                } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(&entity) {
+                    loc.push_str(s);
+                }
+            }
+            Ok(Event::End(tag)) if tag.local_name().as_ref() == "loc" => {
+                in_loc = false;
+                let value = loc.trim();
+                if !value.is_empty() {
+                    sitemap.locs.push(value.to_string());
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    sitemap
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn normalisation_resolves_and_drops_what_does_not_name_a_page() {
+        let base = url("https://Portal.TEST:443/a/b/page?x=1");
+        let n = |href| normalise(&base, href).map(|u| u.to_string());
+        assert_eq!(n("../c#frag").as_deref(), Some("https://portal.test/a/c"));
+        assert_eq!(n("/d?").as_deref(), Some("https://portal.test/d"));
+        assert_eq!(n("  e  ").as_deref(), Some("https://portal.test/a/b/e"));
+        assert_eq!(n("//other.test/x").as_deref(), Some("https://other.test/x"));
+        assert_eq!(
+            n("HTTP://portal.test:80/./f/../g").as_deref(),
+            Some("http://portal.test/g")
+        );
+        assert_eq!(n("#top"), None);
+        assert_eq!(n("mailto:a@b.c"), None);
+        assert_eq!(n("javascript:void(0)"), None);
+        assert_eq!(n("data:text/plain,hi"), None);
+        assert_eq!(n(""), None);
+    }
+
+    #[test]
+    fn normalising_twice_changes_nothing() {
+        let base = url("https://portal.test/x/");
+        for href in ["a/../b?q=1#f", "/c?", "HTTPS://PORTAL.test/%7Euser", "d e"] {
+            let once = normalise(&base, href).unwrap();
+            let twice = normalise(&base, once.as_str()).unwrap();
+            assert_eq!(once, twice, "{href}");
+        }
+    }
+
+    #[test]
+    fn page_refs_finds_links_and_every_kind_of_subresource() {
+        let html = br#"<html><head><base href="https://portal.test/root/">
+            <link rel="stylesheet" href="s.css"><link rel="alternate" href="feed.xml">
+            <link rel="shortcut icon" href="/favicon.ico"><script src="app.js"></script></head>
+            <body><a href="p1">1</a><a href="p1#x">1 again</a><area href="/p2">
+            <img src="https://cdn.tracker.test/pixel.gif"><iframe src="/frame"></iframe>
+            <video src="v.mp4" poster="poster.jpg"><source srcset="s1.webp 1x, s2.webp 2x"></video>
+            <audio src="a.mp3"></audio><embed src="e.swf"><object data="o.pdf"></object>
+            <a href="mailto:x@y.z">mail</a></body></html>"#;
+        let refs = page_refs(html, Some("text/html"), &url("https://portal.test/"));
+        let links: Vec<_> = refs.links.iter().map(Url::as_str).collect();
+        assert_eq!(
+            links,
+            ["https://portal.test/root/p1", "https://portal.test/p2"]
+        );
+        let subs: Vec<_> = refs.subresources.iter().map(Url::as_str).collect();
+        for expected in [
+            "https://portal.test/root/s.css",
+            "https://portal.test/favicon.ico",
+            "https://portal.test/root/app.js",
+            "https://cdn.tracker.test/pixel.gif",
+            "https://portal.test/frame",
+            "https://portal.test/root/v.mp4",
+            "https://portal.test/root/poster.jpg",
+            "https://portal.test/root/s1.webp",
+            "https://portal.test/root/a.mp3",
+            "https://portal.test/root/e.swf",
+            "https://portal.test/root/o.pdf",
+        ] {
+            assert!(subs.contains(&expected), "missing {expected} in {subs:?}");
+        }
+        assert!(!subs.iter().any(|s| s.ends_with("feed.xml")));
+    }
+
+    #[test]
+    fn non_utf8_pages_are_decoded_by_their_charset() {
+        // "café" in ISO-8859-1, declared by the header, then by a meta tag.
+        let body = b"<a href=\"/caf\xe9\">x</a>";
+        let text = decode_html(body, Some("text/html; charset=ISO-8859-1"));
+        assert!(text.contains("café"));
+        let meta = b"<meta charset=\"windows-1252\"><a href=\"/caf\xe9\">x</a>";
+        assert!(decode_html(meta, None).contains("café"));
+        // Undeclared invalid UTF-8 is replaced, not an error.
+        assert!(decode_html(b"<p>\xff\xfe</p>", None).contains('\u{fffd}'));
+        let refs = page_refs(
+            body,
+            Some("text/html; charset=latin1"),
+            &url("https://p.test/"),
+        );
+        assert_eq!(refs.links[0].as_str(), "https://p.test/caf%C3%A9");
+    }
+
+    #[test]
+    fn sitemaps_and_indexes_are_read() {
+        let set = parse_sitemap(
+            br#"<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+            <url><loc> https://p.test/a?x=1&amp;y=2 </loc></url><url><loc>https://p.test/b</loc></url>
+            </urlset>"#,
+        );
+        assert!(!set.is_index);
+        assert_eq!(set.locs, ["https://p.test/a?x=1&y=2", "https://p.test/b"]);
+        let index = parse_sitemap(
+            br#"<sitemapindex><sitemap><loc>https://p.test/sm1.xml</loc></sitemap></sitemapindex>"#,
+        );
+        assert!(index.is_index);
+        assert_eq!(index.locs, ["https://p.test/sm1.xml"]);
+        let broken = parse_sitemap(b"<urlset><url><loc>https://p.test/a</loc></url><url><loc>");
+        assert_eq!(broken.locs, ["https://p.test/a"]);
+        assert_eq!(parse_sitemap(b"\x00\x01 not xml").locs.len(), 0);
+    }
+}

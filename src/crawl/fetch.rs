@@ -1,0 +1,580 @@
+//! The HTTP fetcher: one request chain (redirects followed by hand), its `Set-Cookie` headers,
+//! and a body read under a cap.
+//!
+//! reqwest's own redirect handling would hide the intermediate responses and their cookies, so
+//! redirects are off in the client and followed here, hop by hop, each hop's cookies recorded
+//! with the hop's URL. The cookie jar is ours for the same reason: every header is seen, parsed
+//! once, stored the way a browser would store it, and sent back on the next request.
+
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use cookie_store::CookieStore;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::politeness::HostLimiter;
+
+/// At most this many redirect hops are followed for one request.
+pub const MAX_REDIRECTS: u32 = 10;
+
+/// Responses may carry far more headers than hyper's default of 100 (a portal sending 150
+/// `Set-Cookie` headers must be read whole).
+const MAX_RESPONSE_HEADERS: usize = 1024;
+
+/// A malformed `Set-Cookie` header is kept verbatim up to this many bytes.
+pub const RAW_HEADER_KEEP: usize = 200;
+
+/// `--resolve HOST:PORT:ADDR`: connect to ADDR whenever HOST:PORT is asked for, as curl does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveRule {
+    /// The host name as it appears in URLs.
+    pub host: String,
+    /// The port as it appears in URLs.
+    pub port: u16,
+    /// The address to connect to instead.
+    pub addr: IpAddr,
+}
+
+impl FromStr for ResolveRule {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let usage = || format!("`{s}` is not HOST:PORT:ADDR, e.g. portal.test:8080:127.0.0.1");
+        let (host, rest) = s.split_once(':').ok_or_else(usage)?;
+        let (port, addr) = rest.split_once(':').ok_or_else(usage)?;
+        if host.is_empty() {
+            return Err(usage());
+        }
+        let port: u16 = port
+            .parse()
+            .map_err(|_| format!("`{port}` in `{s}` is not a port number (1-65535)"))?;
+        let addr_text = addr.trim_start_matches('[').trim_end_matches(']');
+        let addr: IpAddr = addr_text
+            .parse()
+            .map_err(|_| format!("`{addr}` in `{s}` is not an IP address"))?;
+        Ok(ResolveRule {
+            host: host.to_ascii_lowercase(),
+            port,
+            addr,
+        })
+    }
+}
+
+/// Builds the HTTP client shared by every target of a run (one connection pool).
+pub fn build_client(resolve: &[ResolveRule]) -> Result<reqwest::Client, reqwest::Error> {
+    // ring instead of aws-lc: far lighter to build, and the default provider must be chosen
+    // once per process. A second call finds it installed, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .http1_max_headers(MAX_RESPONSE_HEADERS)
+        .no_proxy()
+        .pool_idle_timeout(Duration::from_secs(30))
+        .tcp_nodelay(true);
+    for rule in resolve {
+        // reqwest maps a host to one socket address, whatever port the URL asks for; the rule's
+        // port is the one the URL names, so HOST:PORT connects to ADDR:PORT as with curl.
+        builder = builder.resolve(&rule.host, SocketAddr::new(rule.addr, rule.port));
+    }
+    builder.build()
+}
+
+/// One `Set-Cookie` header as received.
+#[derive(Debug, Clone)]
+pub struct SetCookie {
+    /// The header decoded lossily (bytes ≥ 0x80 that are not UTF-8 become U+FFFD).
+    pub raw: String,
+    /// The parsed cookie, or why it could not be parsed.
+    pub parsed: Result<cookie::Cookie<'static>, String>,
+    /// The response that carried it.
+    pub set_by: Url,
+    /// The response's `Date`, the clock `Expires` is measured against.
+    pub response_date: Option<SystemTime>,
+    /// Why the jar refused to store it, if it did.
+    pub refused: Option<String>,
+}
+
+/// One response in a redirect chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hop {
+    /// The URL asked for.
+    pub url: Url,
+    /// Its status.
+    pub status: u16,
+}
+
+/// Why a fetch did not end with a whole response.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    /// No response at all: DNS, refused, TLS, timeout before the headers.
+    #[error("{0}")]
+    Transport(String),
+    /// A redirect led back to a URL of the same chain.
+    #[error("redirect loop: {0} was already visited in this chain")]
+    RedirectLoop(String),
+    /// More than [`MAX_REDIRECTS`] hops.
+    #[error("more than {MAX_REDIRECTS} redirects")]
+    TooManyRedirects,
+    /// A redirect without a usable `Location`.
+    #[error("redirect with {0}")]
+    BadRedirect(String),
+    /// The headers came but the body broke off (timeout, reset).
+    #[error("body cut short: {0}")]
+    Body(String),
+}
+
+/// What a fetch returned.
+#[derive(Debug)]
+pub struct Fetched {
+    /// Every response received, redirects first.
+    pub hops: Vec<Hop>,
+    /// The last URL asked for.
+    pub final_url: Url,
+    /// The last response's `Content-Type`.
+    pub content_type: Option<String>,
+    /// The body, when it was wanted (see [`BodyPolicy`]).
+    pub body: Vec<u8>,
+    /// Body bytes read after decompression, kept or not.
+    pub bytes: u64,
+    /// True when the body was longer than the cap.
+    pub truncated: bool,
+    /// Why the chain did not end with a whole response.
+    pub error: Option<FetchError>,
+    /// Every `Set-Cookie` of every hop, in order.
+    pub set_cookies: Vec<SetCookie>,
+}
+
+impl Fetched {
+    /// The status of the last response, if any came.
+    pub fn status(&self) -> Option<u16> {
+        self.hops.last().map(|hop| hop.status)
+    }
+
+    /// Redirects followed.
+    pub fn redirects(&self) -> u32 {
+        self.hops.len().saturating_sub(1) as u32
+    }
+
+    /// True when the last response is an HTML document.
+    pub fn is_html(&self) -> bool {
+        match &self.content_type {
+            Some(content_type) => is_html_mime(content_type),
+            // No Content-Type: sniff as browsers do, on the first bytes.
+            None => self
+                .body
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .is_some_and(|b| *b == b'<'),
+        }
+    }
+}
+
+/// True for `text/html` and `application/xhtml+xml`, whatever the parameters.
+fn is_html_mime(content_type: &str) -> bool {
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    mime.eq_ignore_ascii_case("text/html") || mime.eq_ignore_ascii_case("application/xhtml+xml")
+}
+
+/// Which body to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyPolicy {
+    /// Keep the body when the response is HTML (pages: their links are read).
+    Html,
+    /// Keep any body (robots.txt, sitemaps).
+    Any,
+    /// Keep nothing; read a little so the connection can be reused (sub-resources).
+    Discard,
+}
+
+/// Sub-resource bodies are read up to this much (to keep the connection), then dropped.
+const DISCARD_READ_LIMIT: u64 = 256 * 1024;
+
+/// Fetches for one target: its cookie jar, its politeness, its limits.
+pub struct Fetcher {
+    client: reqwest::Client,
+    jar: Mutex<CookieStore>,
+    limiter: HostLimiter,
+    connections: std::sync::Arc<Semaphore>,
+    headers: HeaderMap,
+    timeout: Duration,
+    max_body: u64,
+    requests: AtomicU64,
+}
+
+/// The settings a [`Fetcher`] needs.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    /// The `User-Agent` header.
+    pub user_agent: String,
+    /// Per request, headers and body included.
+    pub timeout: Duration,
+    /// Body cap in bytes, after decompression.
+    pub max_body: u64,
+    /// At least this long between two requests to one host.
+    pub delay: Duration,
+}
+
+impl Fetcher {
+    /// A fetcher with a fresh cookie jar, as a browser with a new profile.
+    pub fn new(
+        client: reqwest::Client,
+        connections: std::sync::Arc<Semaphore>,
+        settings: &FetchSettings,
+    ) -> Fetcher {
+        let mut headers = HeaderMap::new();
+        let agent = HeaderValue::from_str(&settings.user_agent)
+            .unwrap_or_else(|_| HeaderValue::from_static(crate::config::DEFAULT_USER_AGENT));
+        headers.insert(header::USER_AGENT, agent);
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("text/html,application/xhtml+xml,*/*;q=0.8"),
+        );
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("fr,nl;q=0.9,en;q=0.8,de;q=0.7"),
+        );
+        Fetcher {
+            client,
+            jar: Mutex::new(CookieStore::new()),
+            limiter: HostLimiter::new(settings.delay),
+            connections,
+            headers,
+            timeout: settings.timeout,
+            max_body: settings.max_body,
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    /// HTTP requests sent so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Fetches `url`, following redirects, recording every `Set-Cookie`.
+    pub async fn fetch(&self, url: &Url, body: BodyPolicy) -> Fetched {
+        let mut fetched = Fetched {
+            hops: Vec::new(),
+            final_url: url.clone(),
+            content_type: None,
+            body: Vec::new(),
+            bytes: 0,
+            truncated: false,
+            error: None,
+            set_cookies: Vec::new(),
+        };
+        let mut current = url.clone();
+        loop {
+            fetched.final_url = current.clone();
+            let response = match self.send(&current).await {
+                Ok(response) => response,
+                Err(error) => {
+                    fetched.error = Some(error);
+                    return fetched;
+                }
+            };
+            let status = response.status();
+            fetched.hops.push(Hop {
+                url: current.clone(),
+                status: status.as_u16(),
+            });
+            self.record_cookies(&current, response.headers(), &mut fetched.set_cookies);
+            fetched.content_type = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+
+            if status.is_redirection() && status != reqwest::StatusCode::NOT_MODIFIED {
+                match self.next_hop(&current, &response, &fetched.hops) {
+                    Ok(next) => {
+                        // Read the short redirect body so the connection goes back to the pool.
+                        let _ = read_capped(response, 16 * 1024, false).await;
+                        current = next;
+                        continue;
+                    }
+                    Err(error) => {
+                        fetched.error = Some(error);
+                        return fetched;
+                    }
+                }
+            }
+
+            let keep = match body {
+                BodyPolicy::Any => true,
+                // Without a Content-Type the body is kept so that it can be sniffed.
+                BodyPolicy::Html => fetched.content_type.as_deref().is_none_or(is_html_mime),
+                BodyPolicy::Discard => false,
+            };
+            let cap = if keep {
+                self.max_body
+            } else {
+                self.max_body.min(DISCARD_READ_LIMIT)
+            };
+            let read = read_capped(response, cap, keep).await;
+            fetched.bytes = read.bytes;
+            fetched.truncated = read.truncated && keep;
+            fetched.body = read.body;
+            if let Some(error) = read.error {
+                fetched.error = Some(FetchError::Body(error));
+            }
+            return fetched;
+        }
+    }
+
+    async fn send(&self, url: &Url) -> Result<reqwest::Response, FetchError> {
+        if let Some(host) = url.host_str() {
+            self.limiter.wait(host).await;
+        }
+        let _permit = self
+            .connections
+            .acquire()
+            .await
+            .map_err(|_| FetchError::Transport("the run is shutting down".into()))?;
+        let mut request = self
+            .client
+            .get(url.clone())
+            .headers(self.headers.clone())
+            .timeout(self.timeout);
+        if let Some(cookies) = self.cookie_header(url) {
+            request = request.header(header::COOKIE, cookies);
+        }
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        request
+            .send()
+            .await
+            .map_err(|e| FetchError::Transport(describe_error(&e, self.timeout)))
+    }
+
+    fn cookie_header(&self, url: &Url) -> Option<HeaderValue> {
+        let jar = self
+            .jar
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let pairs: Vec<String> = jar
+            .get_request_values(url)
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        if pairs.is_empty() {
+            return None;
+        }
+        HeaderValue::from_str(&pairs.join("; ")).ok()
+    }
+
+    fn record_cookies(&self, url: &Url, headers: &HeaderMap, out: &mut Vec<SetCookie>) {
+        let response_date = headers
+            .get(header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok());
+        let mut jar = self
+            .jar
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for value in headers.get_all(header::SET_COOKIE) {
+            // to_str() refuses any byte ≥ 0x80; a browser keeps such cookies, so decode lossily.
+            let raw = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            let parsed = parse_set_cookie(&raw);
+            let refused = match &parsed {
+                Ok(cookie) => store_in_jar(&mut jar, cookie, url),
+                Err(_) => None,
+            };
+            out.push(SetCookie {
+                raw,
+                parsed,
+                set_by: url.clone(),
+                response_date,
+                refused,
+            });
+        }
+    }
+
+    fn next_hop(
+        &self,
+        current: &Url,
+        response: &reqwest::Response,
+        hops: &[Hop],
+    ) -> Result<Url, FetchError> {
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .ok_or_else(|| FetchError::BadRedirect("no Location header".into()))?;
+        let location = String::from_utf8_lossy(location.as_bytes());
+        let mut next = current.join(location.trim()).map_err(|e| {
+            FetchError::BadRedirect(format!("an unusable Location `{location}`: {e}"))
+        })?;
+        next.set_fragment(None);
+        if !matches!(next.scheme(), "http" | "https") {
+            return Err(FetchError::BadRedirect(format!(
+                "a Location that is not http(s): {next}"
+            )));
+        }
+        if hops.iter().any(|hop| hop.url == next) {
+            return Err(FetchError::RedirectLoop(next.to_string()));
+        }
+        if hops.len() as u32 > MAX_REDIRECTS {
+            return Err(FetchError::TooManyRedirects);
+        }
+        Ok(next)
+    }
+}
+
+/// Parses one `Set-Cookie` value as browsers would, or says why it cannot be.
+pub fn parse_set_cookie(raw: &str) -> Result<cookie::Cookie<'static>, String> {
+    let cookie = cookie::Cookie::parse(raw.to_string()).map_err(|e| e.to_string())?;
+    if cookie.name().trim().is_empty() {
+        return Err("the cookie has no name".into());
+    }
+    Ok(cookie)
+}
+
+/// Stores `cookie` as a browser would; returns why it was refused, if it was.
+fn store_in_jar(
+    jar: &mut CookieStore,
+    cookie: &cookie::Cookie<'static>,
+    url: &Url,
+) -> Option<String> {
+    if let Some(domain) = cookie.domain() {
+        let domain = domain.trim_start_matches('.').to_ascii_lowercase();
+        // The jar has no public suffix list of its own; browsers refuse such cookies.
+        if psl::suffix_str(&domain) == Some(domain.as_str()) && url.host_str() != Some(&domain) {
+            return Some(format!("Domain={domain} is a public suffix"));
+        }
+    }
+    match jar.insert_raw(cookie, url) {
+        Ok(_) => None,
+        // Deleting a cookie (an expiry in the past) is not a refusal.
+        Err(cookie_store::CookieError::Expired) => None,
+        Err(cookie_store::CookieError::DomainMismatch) => Some(format!(
+            "Domain={} does not match the host {}",
+            cookie.domain().unwrap_or(""),
+            url.host_str().unwrap_or("")
+        )),
+        Err(other) => Some(other.to_string()),
+    }
+}
+
+struct BodyRead {
+    body: Vec<u8>,
+    bytes: u64,
+    truncated: bool,
+    error: Option<String>,
+}
+
+/// Reads at most `cap` decompressed bytes, keeping them when `keep`; never holds more.
+async fn read_capped(mut response: reqwest::Response, cap: u64, keep: bool) -> BodyRead {
+    let mut read = BodyRead {
+        body: Vec::new(),
+        bytes: 0,
+        truncated: false,
+        error: None,
+    };
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = cap.saturating_sub(read.bytes);
+                let take = (chunk.len() as u64).min(room) as usize;
+                if keep {
+                    read.body.extend_from_slice(&chunk[..take]);
+                }
+                read.bytes += take as u64;
+                if take < chunk.len() {
+                    read.truncated = true;
+                    return read;
+                }
+            }
+            Ok(None) => return read,
+            Err(e) => {
+                read.error = Some(describe_error(&e, Duration::ZERO));
+                return read;
+            }
+        }
+    }
+}
+
+/// A one-line reason a person understands: what failed (DNS, connection, TLS, timeout) and the
+/// innermost cause, without the layers of wrapping in between.
+pub fn describe_error(error: &reqwest::Error, timeout: Duration) -> String {
+    if error.is_timeout() && !timeout.is_zero() {
+        return format!("timed out after {} s", timeout.as_secs());
+    }
+    let mut chain: Vec<String> = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = source {
+        chain.push(e.to_string());
+        source = e.source();
+    }
+    let innermost = chain.last().cloned().unwrap_or_default();
+    let mentions = |needle: &str| chain.iter().any(|c| c.to_ascii_lowercase().contains(needle));
+    let what = if mentions("dns error") {
+        "DNS lookup failed"
+    } else if mentions("certificate") || mentions("tls") || mentions("handshake") {
+        "TLS error"
+    } else if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "cannot connect"
+    } else if error.is_body() || error.is_decode() {
+        "response body unreadable"
+    } else {
+        "request failed"
+    };
+    if innermost.is_empty() || innermost == what {
+        what.to_string()
+    } else {
+        format!("{what}: {innermost}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_rules_read_like_curl() {
+        let rule: ResolveRule = "Portal.test:8080:127.0.0.1".parse().unwrap();
+        assert_eq!(rule.host, "portal.test");
+        assert_eq!(rule.port, 8080);
+        assert_eq!(rule.addr, "127.0.0.1".parse::<IpAddr>().unwrap());
+        let v6: ResolveRule = "portal.test:443:[::1]".parse().unwrap();
+        assert_eq!(v6.addr, "::1".parse::<IpAddr>().unwrap());
+        assert!("portal.test:8080".parse::<ResolveRule>().is_err());
+        assert!("portal.test:http:127.0.0.1".parse::<ResolveRule>().is_err());
+        assert!("portal.test:80:not-an-ip".parse::<ResolveRule>().is_err());
+        assert!(":80:127.0.0.1".parse::<ResolveRule>().is_err());
+    }
+
+    #[test]
+    fn set_cookie_parsing_keeps_attributes_and_rejects_nameless_cookies() {
+        let c = parse_set_cookie("csrftoken=abc; Path=/; Max-Age=31449600; SameSite=Lax").unwrap();
+        assert_eq!(c.name(), "csrftoken");
+        assert_eq!(c.max_age(), Some(time::Duration::seconds(31_449_600)));
+        assert!(parse_set_cookie("=value").is_err());
+        assert!(parse_set_cookie("novalue").is_err());
+        assert!(parse_set_cookie("").is_err());
+    }
+
+    #[test]
+    fn the_jar_refuses_what_browsers_refuse() {
+        let mut jar = CookieStore::new();
+        let url = Url::parse("https://www.portal.test/").unwrap();
+        let other = parse_set_cookie("a=1; Domain=tracker.test").unwrap();
+        assert!(
+            store_in_jar(&mut jar, &other, &url)
+                .unwrap()
+                .contains("does not match")
+        );
+        let suffix = parse_set_cookie("a=1; Domain=co.uk").unwrap();
+        let uk = Url::parse("https://www.example.co.uk/").unwrap();
+        assert!(
+            store_in_jar(&mut jar, &suffix, &uk)
+                .unwrap()
+                .contains("public suffix")
+        );
+        let fine = parse_set_cookie("a=1; Domain=portal.test").unwrap();
+        assert_eq!(store_in_jar(&mut jar, &fine, &url), None);
+        assert_eq!(jar.get_request_values(&url).count(), 1);
+    }
+}

@@ -1,0 +1,460 @@
+//! The types of `report.json`, schema version 1: the public contract of `DESIGN.md`.
+//!
+//! Field names here are what scripts depend on. Fields may be added; none may be renamed or
+//! removed without raising [`SCHEMA_VERSION`]. Times are RFC 3339 UTC strings, durations whole
+//! seconds. `docs/report-schema.md` describes the same shape for readers who do not read Rust.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Engine, Jurisdiction};
+use crate::site::Party;
+
+/// The version of this shape; raised on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One run of `cookie-audit audit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always [`SCHEMA_VERSION`] for reports written by this version.
+    pub schema_version: u32,
+    /// The tool that wrote the report.
+    pub tool: Tool,
+    /// When and how the run happened.
+    pub run: Run,
+    /// One entry per audited (or failed) target, in `targets.toml` order.
+    pub targets: Vec<TargetReport>,
+    /// Counts over all targets.
+    pub totals: Totals,
+}
+
+/// The tool that wrote the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    /// `cookie-audit`.
+    pub name: String,
+    /// The crate version, e.g. `0.1.0`.
+    pub version: String,
+}
+
+impl Tool {
+    /// This build of the tool.
+    pub fn current() -> Tool {
+        Tool {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// When and how the run happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Run {
+    /// The run's identifier, also the name of its folder under `reports/`.
+    pub id: String,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// RFC 3339 UTC.
+    pub finished_at: String,
+    /// The engine asked for on the command line (targets may override it).
+    pub engine: Engine,
+    /// True when the run was interrupted and the report holds only what was done.
+    pub partial: bool,
+}
+
+/// Whether a target could be audited at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetStatus {
+    /// Its start page answered; the rest of the entry is filled.
+    Audited,
+    /// Its start page could not be fetched (DNS, refused, TLS, timeout); `error` says why.
+    Failed,
+}
+
+/// Everything learned about one target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetReport {
+    /// The target's unique name from `targets.toml`.
+    pub name: String,
+    /// Its start URL.
+    pub url: String,
+    /// Which consent rules apply (`eu`, `be`, `fr`).
+    pub jurisdiction: Jurisdiction,
+    /// The engine that crawled it.
+    pub engine: Engine,
+    /// Whether it could be audited.
+    pub status: TargetStatus,
+    /// Why it could not be audited, when `status` is `failed`.
+    pub error: Option<String>,
+    /// The published cookie charter and what it declares.
+    pub charter: Charter,
+    /// The pages visited and what it cost.
+    pub crawl: Crawl,
+    /// Every cookie set, one entry per (name, domain, path).
+    pub observed: Vec<ObservedCookie>,
+    /// `localStorage` / `sessionStorage` keys (browser engine only).
+    pub storage: Vec<StorageEntry>,
+    /// `Set-Cookie` headers that could not be parsed, kept verbatim (truncated).
+    pub malformed_set_cookies: Vec<MalformedSetCookie>,
+    /// What the audit found.
+    pub findings: Vec<Finding>,
+}
+
+/// Where the charter came from and what it declares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Charter {
+    /// The URL or file it was read from, if one was found.
+    pub source: Option<String>,
+    /// How far reading it got.
+    pub status: CharterStatus,
+    /// The cookies it declares, in charter order.
+    pub declared: Vec<Declaration>,
+}
+
+impl Charter {
+    /// A charter that was not looked for or not found.
+    pub fn not_found() -> Charter {
+        Charter {
+            source: None,
+            status: CharterStatus::NotFound,
+            declared: Vec::new(),
+        }
+    }
+}
+
+/// How far reading a charter got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CharterStatus {
+    /// Read, with at least one declared cookie.
+    Parsed,
+    /// No charter was found.
+    NotFound,
+    /// A charter was found but could not be fetched.
+    Unreachable,
+    /// Fetched, but no declared cookie could be read from it.
+    Unparsed,
+}
+
+/// How a declaration's name is compared with cookie names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchKind {
+    /// The cookie's name equals the declared name (case-sensitive).
+    Exact,
+    /// The declared name is a family stem such as `_ga_`.
+    Prefix,
+    /// The declared name has placeholders inside, such as `_pk_id.*.*`.
+    Pattern,
+}
+
+/// The purpose category of a cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// Strictly necessary for the service asked for.
+    Necessary,
+    /// Remembers choices; not strictly necessary.
+    Functional,
+    /// Audience measurement.
+    Statistics,
+    /// Advertising, tracking across sites.
+    Marketing,
+    /// Not said or not understood.
+    Unknown,
+}
+
+/// One cookie declared by a charter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Declaration {
+    /// The name as written in the charter.
+    pub name: String,
+    /// Whether `name` is one cookie or a family.
+    #[serde(rename = "match")]
+    pub match_kind: MatchKind,
+    /// Who sets it, e.g. `Opendatasoft`.
+    pub provider: String,
+    /// The service and where it runs.
+    pub service: String,
+    /// What it is for.
+    pub purpose: String,
+    /// The category the charter files it under.
+    pub category: Category,
+    /// The duration as written, e.g. `13 mois`.
+    pub duration: Option<String>,
+    /// The duration in seconds, when it could be read.
+    pub duration_seconds: Option<u64>,
+}
+
+/// The crawl of one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Crawl {
+    /// Every page taken from the frontier, in the order they were taken.
+    pub pages: Vec<Page>,
+    /// HTTP requests sent, every redirect hop, sub-resource, robots.txt and sitemap included.
+    pub requests: u64,
+    /// Wall time of the crawl.
+    pub duration_ms: u64,
+    /// Sub-resources (images, scripts, frames, styles…) fetched once each to record their cookies.
+    pub subresources: u64,
+}
+
+/// One page taken from the frontier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    /// The URL as linked (normalised).
+    pub url: String,
+    /// The final HTTP status, after redirects; null when no response came.
+    pub status: Option<u16>,
+    /// Link distance from the start pages (sitemap URLs are at depth 1).
+    pub depth: u32,
+    /// Why the page could not be fetched whole, if so.
+    pub error: Option<String>,
+    /// Where redirects ended, when the page redirected.
+    pub final_url: Option<String>,
+    /// Redirect hops followed.
+    pub redirects: u32,
+    /// Body bytes read (after decompression).
+    pub bytes: u64,
+    /// True when the body was larger than the cap and was cut.
+    pub truncated: bool,
+}
+
+/// How a cookie came to be set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CookieSource {
+    /// A `Set-Cookie` response header.
+    Http,
+    /// A script (`document.cookie`, CookieStore API).
+    Javascript,
+}
+
+/// The consent phase a cookie was seen in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// No interaction with a consent banner.
+    None,
+    /// After refusing consent.
+    Reject,
+    /// After accepting.
+    Accept,
+}
+
+/// The `SameSite` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SameSite {
+    /// `SameSite=Strict`.
+    Strict,
+    /// `SameSite=Lax`.
+    Lax,
+    /// `SameSite=None`.
+    None,
+}
+
+/// The attributes a site asked for when it set a cookie.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CookieAttributes {
+    /// `Secure`.
+    pub secure: bool,
+    /// `HttpOnly`.
+    pub http_only: bool,
+    /// `SameSite`, when given.
+    pub same_site: Option<SameSite>,
+    /// No `Max-Age` nor `Expires`: the cookie ends with the browser session.
+    pub session: bool,
+    /// The lifetime asked for (`Max-Age`, else `Expires` against the response's `Date`), before
+    /// any browser cap; null for session cookies.
+    pub lifetime_seconds: Option<i64>,
+}
+
+/// A later sighting of a cookie whose attributes differ from the first one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CookieVariant {
+    /// The attributes of that sighting.
+    #[serde(flatten)]
+    pub attributes: CookieAttributes,
+    /// The response that set it.
+    pub set_by: String,
+    /// The page being visited.
+    pub seen_on: String,
+}
+
+/// One cookie set during the crawl, identified by (name, domain, path).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedCookie {
+    /// The cookie's name.
+    pub name: String,
+    /// The `Domain` attribute (without a leading dot), or the host that set a host-only cookie.
+    pub domain: String,
+    /// True when no `Domain` attribute was given: only `domain` itself gets the cookie back.
+    pub host_only: bool,
+    /// The cookie's path.
+    pub path: String,
+    /// First or third party, on registrable domains.
+    pub party: Party,
+    /// Header or script.
+    pub source: CookieSource,
+    /// The consent phase it was seen in.
+    pub phase: Phase,
+    /// The attributes of the first sighting.
+    #[serde(flatten)]
+    pub attributes: CookieAttributes,
+    /// Length in bytes of the value; the value itself is not stored.
+    pub value_length: usize,
+    /// URL of the response (or script) that first set it.
+    pub set_by: String,
+    /// URL of the page being visited when it was first set.
+    pub first_seen_on: String,
+    /// On how many distinct pages it was set.
+    pub seen_on_pages: u32,
+    /// The charter declaration it matched, if any.
+    pub declared_as: Option<String>,
+    /// Why the cookie jar refused to store it, if it did.
+    pub blocked: Option<String>,
+    /// Later sightings whose attributes or lifetime differed from the first (at most 10).
+    pub variants: Vec<CookieVariant>,
+}
+
+/// Which Web Storage area a key lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    /// `localStorage`.
+    Local,
+    /// `sessionStorage`.
+    Session,
+}
+
+/// One Web Storage key (browser engine only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageEntry {
+    /// The origin that owns the storage area.
+    pub origin: String,
+    /// Local or session storage.
+    pub kind: StorageKind,
+    /// The key.
+    pub key: String,
+    /// Length of the value; the value itself is not stored.
+    pub value_length: usize,
+    /// The page or script that wrote it.
+    pub set_by: String,
+    /// The consent phase it was seen in.
+    pub phase: Phase,
+}
+
+/// A `Set-Cookie` header that could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MalformedSetCookie {
+    /// The header as received (decoded lossily), cut to 200 bytes.
+    pub raw: String,
+    /// Why it could not be parsed.
+    pub error: String,
+    /// The response that carried it.
+    pub set_by: String,
+    /// The page being visited.
+    pub seen_on: String,
+    /// How many times this exact header was received.
+    pub count: u32,
+}
+
+/// How much a finding matters; ordered from `info` to `high`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Worth fixing.
+    Low,
+    /// Should be fixed.
+    Medium,
+    /// Must be fixed.
+    High,
+}
+
+/// One thing the audit found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// One of the kinds of `DESIGN.md`, e.g. `undeclared`.
+    pub kind: String,
+    /// How much it matters.
+    pub severity: Severity,
+    /// The cookie concerned, if any.
+    pub cookie: Option<String>,
+    /// One sentence a person can act on.
+    pub message: String,
+    /// What backs the finding.
+    pub evidence: serde_json::Value,
+}
+
+/// Counts over all targets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Targets in the report.
+    pub targets: u32,
+    /// Targets audited.
+    pub audited: u32,
+    /// Targets that failed.
+    pub failed: u32,
+    /// Findings over audited targets, by severity.
+    pub findings: SeverityCounts,
+}
+
+/// Findings counted by severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeverityCounts {
+    /// `high` findings.
+    pub high: u32,
+    /// `medium` findings.
+    pub medium: u32,
+    /// `low` findings.
+    pub low: u32,
+    /// `info` findings.
+    pub info: u32,
+}
+
+impl SeverityCounts {
+    /// Adds one finding of `severity`.
+    pub fn add(&mut self, severity: Severity) {
+        match severity {
+            Severity::High => self.high += 1,
+            Severity::Medium => self.medium += 1,
+            Severity::Low => self.low += 1,
+            Severity::Info => self.info += 1,
+        }
+    }
+
+    /// Findings at `severity` or above.
+    pub fn at_or_above(&self, severity: Severity) -> u32 {
+        match severity {
+            Severity::High => self.high,
+            Severity::Medium => self.high + self.medium,
+            Severity::Low => self.high + self.medium + self.low,
+            Severity::Info => self.high + self.medium + self.low + self.info,
+        }
+    }
+}
+
+impl Totals {
+    /// Recomputes the totals from the targets, so they can never disagree with them.
+    pub fn of(targets: &[TargetReport]) -> Totals {
+        let mut findings = SeverityCounts::default();
+        let mut audited = 0;
+        for target in targets {
+            if target.status == TargetStatus::Audited {
+                audited += 1;
+                for finding in &target.findings {
+                    findings.add(finding.severity);
+                }
+            }
+        }
+        let total = targets.len() as u32;
+        Totals {
+            targets: total,
+            audited,
+            failed: total - audited,
+            findings,
+        }
+    }
+}

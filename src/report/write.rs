@@ -1,0 +1,164 @@
+//! Writing a run's report under `reports/<run-id>/` and refreshing `reports/latest.json`.
+//!
+//! Every file is written to a temporary file in its final folder, flushed, then renamed over
+//! its destination: a crash, a full disk or a second reader never sees half a report, and the
+//! previous `latest.json` stays intact until the new one is whole.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+
+use super::types::Report;
+
+/// Why a report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// A folder could not be created.
+    #[error("cannot create the report folder {path}: {source}")]
+    CreateDir {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A file could not be written or renamed into place.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The destination file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The report could not be serialised.
+    #[error("cannot serialise the report: {0}")]
+    Serialize(#[from] serde_json::Error),
+}
+
+/// Where a run's files were written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportPaths {
+    /// `reports/<run-id>/report.json`.
+    pub report_json: PathBuf,
+    /// `reports/latest.json`.
+    pub latest_json: PathBuf,
+}
+
+/// A run identifier from its start time: sortable, and safe as a folder name on every system.
+pub fn run_id(started_at: OffsetDateTime) -> String {
+    let t = started_at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Writes `report` to `<out>/<run id>/report.json` and refreshes `<out>/latest.json`.
+///
+/// When a folder of the same run id exists already (two runs in one second), a suffix is added
+/// and the report's `run.id` is updated to match, so the id always names the folder.
+pub fn write_run(out: &Path, report: &mut Report) -> Result<ReportPaths, WriteError> {
+    std::fs::create_dir_all(out).map_err(|source| WriteError::CreateDir {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let run_dir = create_run_dir(out, &mut report.run.id)?;
+    let json = serde_json::to_vec_pretty(report)?;
+    let report_json = run_dir.join("report.json");
+    write_atomically(&report_json, &json)?;
+    let latest_json = out.join("latest.json");
+    write_atomically(&latest_json, &json)?;
+    Ok(ReportPaths {
+        report_json,
+        latest_json,
+    })
+}
+
+fn create_run_dir(out: &Path, id: &mut String) -> Result<PathBuf, WriteError> {
+    let base = id.clone();
+    for attempt in 0u32..1000 {
+        let candidate = if attempt == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{attempt}")
+        };
+        let dir = out.join(&candidate);
+        // create_dir (not create_dir_all) fails on an existing folder, so two runs never share one.
+        match std::fs::create_dir(&dir) {
+            Ok(()) => {
+                *id = candidate;
+                return Ok(dir);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(source) => return Err(WriteError::CreateDir { path: dir, source }),
+        }
+    }
+    Err(WriteError::CreateDir {
+        path: out.join(base),
+        source: std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "a thousand runs already use this second's run id",
+        ),
+    })
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let wrap = |source| WriteError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".cookie-audit-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(wrap)?;
+    temp.write_all(bytes).map_err(wrap)?;
+    temp.as_file().sync_all().map_err(wrap)?;
+    temp.persist(path).map_err(|e| wrap(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn run_ids_sort_by_time_and_are_folder_safe() {
+        let id = run_id(datetime!(2026-11-24 09:05:03 UTC));
+        assert_eq!(id, "20261124T090503Z");
+        assert!(run_id(datetime!(2026-11-24 10:00:00 UTC)) > id);
+    }
+
+    #[test]
+    fn a_second_run_in_the_same_second_gets_its_own_folder() {
+        let out = tempfile::tempdir().unwrap();
+        let mut first = "20261124T090503Z".to_string();
+        let mut second = first.clone();
+        let a = create_run_dir(out.path(), &mut first).unwrap();
+        let b = create_run_dir(out.path(), &mut second).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(second, "20261124T090503Z-1");
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_files_and_leaves_no_temporaries() {
+        let out = tempfile::tempdir().unwrap();
+        let path = out.path().join("latest.json");
+        write_atomically(&path, b"old").unwrap();
+        write_atomically(&path, b"new").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        let names: Vec<_> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("latest.json")]);
+    }
+}
