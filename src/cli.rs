@@ -216,6 +216,13 @@ fn run_audit(args: AuditArgs) -> u8 {
         }
     };
     print_summary(&report);
+    tracing::info!(
+        targets = report.targets.len(),
+        peak_rss_mb = peak_rss_mb()
+            .map(|mb| format!("{mb:.1}"))
+            .unwrap_or_default(),
+        "run finished"
+    );
     match crate::report::write_run(&args.out, &mut report) {
         Ok(paths) => {
             println!("report: {}", paths.report_json.display());
@@ -228,6 +235,17 @@ fn run_audit(args: AuditArgs) -> u8 {
         }
     }
     exit_code(&report, args.fail_on.map(Severity::from))
+}
+
+/// This process's peak resident memory in MiB, where the system says it (Linux `VmHWM`).
+///
+/// `getrusage`'s `ru_maxrss` would be wrong here: it keeps the high-water mark of the process
+/// that spawned us, so a benchmark holding a large site in memory would be charged for it.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 /// The exit code a finished run deserves.

@@ -33,6 +33,19 @@ pub const MAX_CONCURRENCY: usize = 64;
 /// into a crawl that never ends.
 pub const MAX_PAGES_LIMIT: usize = 1_000_000;
 
+/// The largest accepted `max_depth`: deeper than any site's real structure, and small enough
+/// for every counter downstream.
+pub const MAX_DEPTH_LIMIT: usize = 10_000;
+
+/// The largest accepted `delay_ms`: one hour between two requests to a host.
+pub const MAX_DELAY_MS: u64 = 3_600_000;
+
+/// The largest accepted `timeout_secs`: one day, so deadlines never overflow a clock.
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
+
+/// The largest accepted `max_body_bytes`: 1 GiB.
+pub const MAX_BODY_BYTES_LIMIT: u64 = 1 << 30;
+
 const DEFAULT_MAX_PAGES: usize = 30;
 const DEFAULT_MAX_DEPTH: usize = 2;
 const DEFAULT_CONCURRENCY: usize = 2;
@@ -628,7 +641,7 @@ fn apply_setting(
         "max_depth" => {
             let rule = NumberRule {
                 min: 0,
-                max: usize::MAX,
+                max: MAX_DEPTH_LIMIT,
                 example: DEFAULT_MAX_DEPTH,
             };
             settings.max_depth = number(src, key, value, rule)?;
@@ -644,7 +657,7 @@ fn apply_setting(
         "delay_ms" => {
             let rule = NumberRule {
                 min: 0,
-                max: u64::MAX,
+                max: MAX_DELAY_MS,
                 example: DEFAULT_DELAY_MS,
             };
             settings.delay_ms = number(src, key, value, rule)?;
@@ -652,7 +665,7 @@ fn apply_setting(
         "timeout_secs" => {
             let rule = NumberRule {
                 min: 1,
-                max: u64::MAX,
+                max: MAX_TIMEOUT_SECS,
                 example: DEFAULT_TIMEOUT_SECS,
             };
             settings.timeout_secs = number(src, key, value, rule)?;
@@ -660,7 +673,7 @@ fn apply_setting(
         "max_body_bytes" => {
             let rule = NumberRule {
                 min: 1,
-                max: u64::MAX,
+                max: MAX_BODY_BYTES_LIMIT,
                 example: DEFAULT_MAX_BODY_BYTES,
             };
             settings.max_body_bytes = number(src, key, value, rule)?;
@@ -1610,6 +1623,16 @@ mod tests {
             "delay_ms = 99999999999999999999999999999999999999999",
         ));
         assert!(err.message().contains("far too large"), "{err}");
+
+        for (line, limit) in [
+            ("max_depth = 10001", "10000"),
+            ("delay_ms = 3600001", "3600000"),
+            ("timeout_secs = 86401", "86400"),
+            ("max_body_bytes = 1073741825", "1073741824"),
+        ] {
+            let err = parse_err(&target_with(line));
+            assert!(err.message().contains(&format!("at most {limit}")), "{err}");
+        }
     }
 
     #[test]

@@ -507,7 +507,11 @@ pub fn describe_error(error: &reqwest::Error, timeout: Duration) -> String {
         source = e.source();
     }
     let innermost = chain.last().cloned().unwrap_or_default();
-    let mentions = |needle: &str| chain.iter().any(|c| c.to_ascii_lowercase().contains(needle));
+    let mentions = |needle: &str| {
+        chain
+            .iter()
+            .any(|c| c.to_ascii_lowercase().contains(needle))
+    };
     let what = if mentions("dns error") {
         "DNS lookup failed"
     } else if mentions("certificate") || mentions("tls") || mentions("handshake") {

@@ -1,6 +1,6 @@
-//! The frontier: which pages of the site are still to be visited, breadth first.
+//! The frontier: which pages of the site are still to be visited, shallowest first.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet};
 
 use url::Url;
 
@@ -15,44 +15,60 @@ pub struct Queued {
     pub depth: u32,
 }
 
-/// A first-in, first-out queue of same-site URLs, each accepted once.
+/// A queue of same-site URLs, each visited once, shallowest first, then in the order found.
 ///
-/// Every accepted URL is visited and counts against the page budget, so the frontier accepts at
-/// most `budget` URLs: its memory is bounded by the budget, however many links a site has
-/// (a calendar that links to the next month forever included).
+/// Pages finish out of order when several are in flight, so a slow page's links may arrive after
+/// deeper ones. Ordering the queue by depth keeps the crawl breadth first all the same, and a
+/// shallower URL found late displaces the deepest one queued when the page budget is short.
+/// The queue never holds more URLs than the budget has left, so its memory is bounded whatever
+/// the site does (a calendar that links to the next month forever included).
 #[derive(Debug)]
 pub struct Frontier {
     site: Site,
     max_depth: u32,
     budget: usize,
-    accepted: usize,
-    queue: VecDeque<Queued>,
+    popped: usize,
+    next_seq: u64,
+    queue: BTreeMap<(u32, u64), Url>,
+    /// URLs queued or visited: never queued twice.
     seen: HashSet<String>,
 }
 
 impl Frontier {
-    /// An empty frontier for `site`, accepting URLs up to `max_depth` and at most `budget` of them.
+    /// An empty frontier for `site`, visiting pages up to `max_depth`, at most `budget` of them.
     pub fn new(site: Site, max_depth: u32, budget: usize) -> Frontier {
         Frontier {
             site,
             max_depth,
             budget,
-            accepted: 0,
-            queue: VecDeque::new(),
+            popped: 0,
+            next_seq: 0,
+            queue: BTreeMap::new(),
             seen: HashSet::new(),
         }
     }
 
-    /// Queues `url` unless it is off-site, too deep, already known, or the budget is spent.
+    /// Queues `url` unless it is off-site, too deep, already known, or deeper than everything
+    /// the remaining budget can still visit.
     pub fn push(&mut self, url: Url, depth: u32) -> bool {
-        if depth > self.max_depth || self.accepted >= self.budget || !self.site.contains(&url) {
+        if depth > self.max_depth || !self.site.contains(&url) || self.seen.contains(url.as_str()) {
             return false;
         }
-        if !self.seen.insert(url.as_str().to_string()) {
-            return false;
+        let room = self.budget.saturating_sub(self.popped);
+        if self.queue.len() >= room {
+            match self.queue.last_key_value() {
+                Some((&(deepest, _), _)) if depth < deepest => {
+                    if let Some((_, evicted)) = self.queue.pop_last() {
+                        // Forgotten, so that a shallower link to it may queue it again.
+                        self.seen.remove(evicted.as_str());
+                    }
+                }
+                _ => return false,
+            }
         }
-        self.accepted += 1;
-        self.queue.push_back(Queued { url, depth });
+        self.seen.insert(url.as_str().to_string());
+        self.queue.insert((depth, self.next_seq), url);
+        self.next_seq += 1;
         true
     }
 
@@ -61,14 +77,14 @@ impl Frontier {
         self.seen.insert(url.as_str().to_string());
     }
 
-    /// The next page to visit: shallower pages first, then in the order they were found.
+    /// The next page to visit, while the budget lasts.
     pub fn pop(&mut self) -> Option<Queued> {
-        self.queue.pop_front()
-    }
-
-    /// True when the budget allows no further URL.
-    pub fn is_full(&self) -> bool {
-        self.accepted >= self.budget
+        if self.popped >= self.budget {
+            return None;
+        }
+        let ((depth, _), url) = self.queue.pop_first()?;
+        self.popped += 1;
+        Some(Queued { url, depth })
     }
 }
 
@@ -83,37 +99,71 @@ mod tests {
     fn frontier(budget: usize) -> Frontier {
         Frontier::new(
             Site::of(&url("https://www.portal.test/")).unwrap(),
-            2,
+            3,
             budget,
         )
     }
 
     #[test]
-    fn accepts_each_same_site_url_once_in_fifo_order() {
+    fn accepts_each_same_site_url_once_shallowest_first() {
         let mut f = frontier(10);
+        assert!(f.push(url("https://www.portal.test/deeper"), 2));
         assert!(f.push(url("https://www.portal.test/"), 0));
         assert!(f.push(url("https://data.portal.test/a"), 1));
         assert!(!f.push(url("https://www.portal.test/"), 1), "duplicate");
         assert!(!f.push(url("https://tracker.test/"), 1), "off-site");
-        assert!(!f.push(url("https://www.portal.test/deep"), 3), "too deep");
+        assert!(
+            !f.push(url("https://www.portal.test/too-deep"), 4),
+            "too deep"
+        );
         assert_eq!(f.pop().unwrap().url.as_str(), "https://www.portal.test/");
         assert_eq!(f.pop().unwrap().depth, 1);
+        assert_eq!(f.pop().unwrap().depth, 2);
         assert_eq!(f.pop(), None);
+        assert!(
+            !f.push(url("https://www.portal.test/"), 0),
+            "visited pages stay known"
+        );
     }
 
     #[test]
-    fn the_budget_bounds_what_is_accepted_even_for_endless_links() {
+    fn the_budget_bounds_visits_and_memory_even_for_endless_links() {
         let mut f = frontier(5);
-        let accepted = (0..10_000)
-            .filter(|n| {
-                f.push(
-                    url(&format!("https://www.portal.test/calendar?page={n}")),
-                    1,
-                )
-            })
-            .count();
-        assert_eq!(accepted, 5);
-        assert!(f.is_full());
+        for n in 0..10_000 {
+            f.push(
+                url(&format!("https://www.portal.test/calendar?page={n}")),
+                1,
+            );
+        }
+        assert_eq!(f.queue.len(), 5);
+        assert_eq!(f.seen.len(), 5);
+        let visited = std::iter::from_fn(|| f.pop()).count();
+        assert_eq!(visited, 5);
+        assert!(
+            !f.push(url("https://www.portal.test/late"), 1),
+            "budget spent"
+        );
+    }
+
+    #[test]
+    fn a_shallow_url_found_late_displaces_a_deeper_one() {
+        let mut f = frontier(3);
+        assert!(f.push(url("https://www.portal.test/"), 0));
+        assert_eq!(f.pop().unwrap().depth, 0);
+        assert!(f.push(url("https://www.portal.test/d3-a"), 3));
+        assert!(f.push(url("https://www.portal.test/d3-b"), 3));
+        assert!(
+            !f.push(url("https://www.portal.test/d3-c"), 3),
+            "no room at the same depth"
+        );
+        assert!(
+            f.push(url("https://www.portal.test/d1"), 1),
+            "shallower wins a place"
+        );
+        let order: Vec<String> = std::iter::from_fn(|| f.pop())
+            .map(|q| q.url.path().to_string())
+            .collect();
+        assert_eq!(order, ["/d1", "/d3-a"]);
     }
 
     #[test]

@@ -107,6 +107,16 @@ impl Crawler {
     pub async fn crawl(&self, target: &Target, mut sink: impl FnMut(CookieEvent)) -> CrawlOutcome {
         let started = Instant::now();
         let settings = &target.settings;
+        let Some(site) = Site::of(&target.url) else {
+            // targets.toml only accepts http(s) URLs, which have a host; a library caller may not.
+            return CrawlOutcome {
+                pages: Vec::new(),
+                requests: 0,
+                subresources: 0,
+                duration: started.elapsed(),
+                failure: Some(format!("the start URL {} has no host", target.url)),
+            };
+        };
         let fetcher = Fetcher::new(
             self.client.clone(),
             self.connections.clone(),
@@ -122,7 +132,7 @@ impl Crawler {
             robots: RobotsCache::default(),
             respect_robots: self.respect_robots,
         });
-        let mut run = TargetCrawl::new(target, ctx.clone());
+        let mut run = TargetCrawl::new(target, site, ctx.clone());
         let failure = run.walk(&mut sink).await;
         CrawlOutcome {
             pages: run.pages.into_iter().flatten().collect(),
@@ -144,6 +154,7 @@ struct PageContext {
 /// The state of one target's crawl, owned by its loop.
 struct TargetCrawl<'t> {
     target: &'t Target,
+    site: Site,
     ctx: Arc<PageContext>,
     frontier: Frontier,
     pages: Vec<Option<PageVisit>>,
@@ -165,15 +176,12 @@ struct PageDone {
 }
 
 impl<'t> TargetCrawl<'t> {
-    fn new(target: &'t Target, ctx: Arc<PageContext>) -> TargetCrawl<'t> {
-        let site = Site::of(&target.url).unwrap_or_else(|| {
-            // Config only accepts http(s) URLs, which always have a host.
-            Site::of(&Url::parse("http://invalid.invalid/").expect("static URL")).expect("host")
-        });
+    fn new(target: &'t Target, site: Site, ctx: Arc<PageContext>) -> TargetCrawl<'t> {
         let settings = &target.settings;
         TargetCrawl {
             target,
             ctx,
+            site: site.clone(),
             frontier: Frontier::new(site, settings.max_depth as u32, settings.max_pages),
             pages: Vec::new(),
             subresources: VecDeque::new(),
@@ -273,9 +281,6 @@ impl<'t> TargetCrawl<'t> {
         }
         let page_url = visit.url.clone();
         for link in refs.links {
-            if self.frontier.is_full() {
-                break;
-            }
             self.frontier.push(link, visit.depth + 1);
         }
         for sub in refs.subresources {
@@ -302,7 +307,7 @@ impl<'t> TargetCrawl<'t> {
         let mut to_read: VecDeque<Url> = from_robots
             .iter()
             .filter_map(|s| Url::parse(s).ok())
-            .filter(|u| Site::of(&start).is_some_and(|site| site.contains(u)))
+            .filter(|u| self.site.contains(u))
             .collect();
         if to_read.is_empty()
             && let Ok(default) = start.join("/sitemap.xml")
