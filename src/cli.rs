@@ -9,10 +9,14 @@ use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{self, Engine, Target};
+use url::Url;
+
+use crate::charter::discover::{DocumentSource, read_configured, read_file};
+use crate::config::{self, CharterSource, CrawlSettings, Engine, Jurisdiction, Target};
 use crate::crawl::fetch::ResolveRule;
+use crate::crawl::{Crawler, Document, Session};
 use crate::pipeline::{self, AuditOptions};
-use crate::report::types::{Report, Severity, TargetStatus};
+use crate::report::types::{Charter, CharterStatus, Report, Severity, TargetStatus};
 
 /// Audit done, nothing at or above `--fail-on`.
 pub const EXIT_OK: u8 = 0;
@@ -43,6 +47,28 @@ pub struct Cli {
 pub enum Command {
     /// Audit every target of targets.toml and write reports/<run-id>/report.json.
     Audit(AuditArgs),
+    /// Fetch or read one cookie charter and print the cookies it declares.
+    ///
+    /// Exit 0 when cookies were read, 1 when the document was read but declares none that could
+    /// be understood, 3 when it could not be fetched or read.
+    Charter(CharterArgs),
+}
+
+/// Arguments of `charter`.
+#[derive(Debug, Args)]
+pub struct CharterArgs {
+    /// The charter: an http(s) URL or a local file (HTML, Markdown or plain text).
+    #[arg(value_name = "URL|FILE")]
+    pub source: String,
+    /// Print the report's `charter` object as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Connect to ADDR whenever HOST:PORT is asked for, as curl's --resolve (repeatable).
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<ResolveRule>,
+    /// Seconds allowed for the request, body included.
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
 }
 
 /// Arguments of `audit`.
@@ -156,6 +182,7 @@ pub fn main() -> ExitCode {
     init_logging(cli.verbose, cli.quiet);
     let code = match cli.command {
         Command::Audit(args) => run_audit(args),
+        Command::Charter(args) => run_charter(args),
     };
     ExitCode::from(code)
 }
@@ -237,6 +264,164 @@ fn run_audit(args: AuditArgs) -> u8 {
     exit_code(&report, args.fail_on.map(Severity::from))
 }
 
+fn run_charter(args: CharterArgs) -> u8 {
+    let source = match Url::parse(&args.source) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => CharterSource::Url(url),
+        _ => CharterSource::File(PathBuf::from(&args.source)),
+    };
+    let settings = CrawlSettings {
+        timeout_secs: args.timeout,
+        delay_ms: 0,
+        ..CrawlSettings::default()
+    };
+    let charter = match &source {
+        CharterSource::File(path) => read_file(path, settings.max_body_bytes),
+        CharterSource::Url(url) => {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    eprintln!("error: cannot start the async runtime: {error}");
+                    return EXIT_USAGE;
+                }
+            };
+            // The user named this URL: robots.txt is not asked.
+            let crawler = match Crawler::new(&args.resolve, 4, false) {
+                Ok(crawler) => crawler,
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return EXIT_USAGE;
+                }
+            };
+            let target = Target {
+                name: "charter".to_string(),
+                url: url.clone(),
+                charter: None,
+                start: Vec::new(),
+                jurisdiction: Jurisdiction::Eu,
+                settings,
+            };
+            let session = crawler.session(&target);
+            runtime.block_on(read_configured(
+                &source,
+                &Quiet(&session),
+                target.settings.max_body_bytes,
+            ))
+        }
+    };
+    if args.json {
+        match serde_json::to_string_pretty(&charter) {
+            Ok(json) => println!("{json}"),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return EXIT_ALL_FAILED;
+            }
+        }
+    } else {
+        print_charter(&charter);
+    }
+    match charter.status {
+        CharterStatus::Parsed => EXIT_OK,
+        CharterStatus::Unparsed => {
+            eprintln!("{}", explain_charter(&charter));
+            EXIT_FINDINGS
+        }
+        CharterStatus::Unreachable | CharterStatus::NotFound => {
+            eprintln!("{}", explain_charter(&charter));
+            EXIT_ALL_FAILED
+        }
+    }
+}
+
+/// A session as a document source that keeps no cookies: `charter` only reads.
+struct Quiet<'a>(&'a Session<'a>);
+
+impl DocumentSource for Quiet<'_> {
+    fn fetch(&self, url: &Url) -> impl std::future::Future<Output = Document> + Send {
+        self.0.fetch_document(url, |_| {})
+    }
+}
+
+fn explain_charter(charter: &Charter) -> String {
+    format!(
+        "error: no declared cookie could be read from {}: {}",
+        printable(charter.source.as_deref().unwrap_or("the charter")),
+        printable(charter.error.as_deref().unwrap_or("unknown reason"))
+    )
+}
+
+fn print_charter(charter: &Charter) {
+    if charter.status != CharterStatus::Parsed {
+        return;
+    }
+    println!(
+        "source: {}",
+        printable(charter.source.as_deref().unwrap_or("-"))
+    );
+    if let Some(portal) = &charter.portal_url {
+        println!("portal: {}", printable(portal));
+    }
+    println!("{} cookie(s) declared\n", charter.declared.len());
+    let rows: Vec<[String; 6]> = charter
+        .declared
+        .iter()
+        .map(|d| {
+            [
+                printable(&d.name),
+                enum_word(&d.match_kind),
+                enum_word(&d.category),
+                printable(d.duration.as_deref().unwrap_or("-")),
+                printable(&d.provider),
+                shorten(&printable(&d.purpose), 60),
+            ]
+        })
+        .collect();
+    let header = [
+        "NAME", "MATCH", "CATEGORY", "DURATION", "PROVIDER", "PURPOSE",
+    ]
+    .map(String::from);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count()).min(40);
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{:width$}", shorten(cell, width)))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}
+
+/// The JSON word of a serialisable enum, e.g. `necessary`.
+fn enum_word(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Text from the web made safe for a terminal: control characters (escape sequences) replaced.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut short: String = text.chars().take(max.saturating_sub(1)).collect();
+    short.push('…');
+    short
+}
+
 /// This process's peak resident memory in MiB, where the system says it (Linux `VmHWM`).
 ///
 /// `getrusage`'s `ru_maxrss` would be wrong here: it keeps the high-water mark of the process
@@ -313,10 +498,7 @@ fn print_summary(report: &Report) {
                     target.crawl.requests,
                     target.observed.len(),
                     third,
-                    serde_json::to_value(target.charter.status)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
+                    enum_word(&target.charter.status),
                     target.findings.len()
                 );
             }
@@ -332,6 +514,13 @@ fn print_summary(report: &Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn web_text_cannot_drive_the_terminal() {
+        assert_eq!(printable("a\x1b[31mred\x07\nb"), "a [31mred  b");
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("abc", 4), "abc");
+    }
 
     #[test]
     fn shards_split_by_index() {

@@ -3,14 +3,17 @@
 //! The command line calls [`audit`]; benchmarks and tests call it too, so everything the
 //! `audit` command does apart from arguments, output and exit codes lives here.
 
-use std::sync::Arc;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
+use url::Url;
 
+use crate::charter::discover::{DocumentSource, find_charter};
 use crate::config::{Engine, Target};
 use crate::crawl::fetch::ResolveRule;
-use crate::crawl::{CrawlOutcome, Crawler, CrawlerError};
+use crate::crawl::{CookieEvent, CrawlOutcome, Crawler, CrawlerError, Document, Session};
 use crate::observe::{ObservationBook, Observations};
 use crate::report::types::{
     Charter, Crawl, Page, Report, Run, SCHEMA_VERSION, TargetReport, TargetStatus, Tool, Totals,
@@ -71,18 +74,41 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
 
 async fn audit_target(crawler: &Crawler, target: Target) -> TargetReport {
     tracing::info!(target = %target.name, url = %target.url, "crawl started");
-    let mut book = Site::of(&target.url).map(ObservationBook::new);
-    let outcome = crawler
-        .crawl(&target, |event| {
-            if let Some(book) = book.as_mut() {
-                book.record(&event);
-            }
-        })
-        .await;
-    let observations = book.map(ObservationBook::finish).unwrap_or(Observations {
-        cookies: Vec::new(),
-        malformed: Vec::new(),
-    });
+    let Some(site) = Site::of(&target.url) else {
+        let why = format!("the start URL {} has no host", target.url);
+        return target_report(
+            &target,
+            failed_crawl(why),
+            Charter::not_found("not looked for"),
+            None,
+        );
+    };
+    // One book for the crawl and the charter fetches: the charter page's cookies count too.
+    let book = Mutex::new(ObservationBook::new(site));
+    let session = crawler.session(&target);
+    let mut outcome = session.crawl(|event| record(&book, &event)).await;
+    let charter = match &outcome.failure {
+        Some(_) => Charter::not_found("not looked for: the site could not be reached"),
+        None => {
+            let documents = SessionDocuments {
+                session: &session,
+                book: &book,
+            };
+            find_charter(
+                target.charter.as_ref(),
+                &target.url,
+                &outcome.cookie_links,
+                &documents,
+                target.settings.max_body_bytes,
+            )
+            .await
+        }
+    };
+    outcome.requests = session.requests();
+    let observations = book
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .finish();
     match &outcome.failure {
         Some(why) => tracing::warn!(target = %target.name, "target failed: {why}"),
         None => tracing::info!(
@@ -90,18 +116,52 @@ async fn audit_target(crawler: &Crawler, target: Target) -> TargetReport {
             pages = outcome.pages.len(),
             requests = outcome.requests,
             cookies = observations.cookies.len(),
+            charter = ?charter.status,
             ms = outcome.duration.as_millis() as u64,
-            "crawl finished"
+            "target audited"
         ),
     }
-    target_report(&target, outcome, observations)
+    target_report(&target, outcome, charter, Some(observations))
+}
+
+fn record(book: &Mutex<ObservationBook>, event: &CookieEvent) {
+    book.lock().unwrap_or_else(|p| p.into_inner()).record(event);
+}
+
+/// The target's session as the charter's document source, recording what it sets.
+struct SessionDocuments<'a> {
+    session: &'a Session<'a>,
+    book: &'a Mutex<ObservationBook>,
+}
+
+impl DocumentSource for SessionDocuments<'_> {
+    fn fetch(&self, url: &Url) -> impl Future<Output = Document> + Send {
+        self.session
+            .fetch_document(url, |event| record(self.book, &event))
+    }
+}
+
+fn failed_crawl(why: String) -> CrawlOutcome {
+    CrawlOutcome {
+        pages: Vec::new(),
+        requests: 0,
+        subresources: 0,
+        cookie_links: Vec::new(),
+        duration: std::time::Duration::ZERO,
+        failure: Some(why),
+    }
 }
 
 fn target_report(
     target: &Target,
     outcome: CrawlOutcome,
-    observations: Observations,
+    charter: Charter,
+    observations: Option<Observations>,
 ) -> TargetReport {
+    let observations = observations.unwrap_or(Observations {
+        cookies: Vec::new(),
+        malformed: Vec::new(),
+    });
     let (status, error) = match outcome.failure {
         Some(why) => (TargetStatus::Failed, Some(why)),
         None => (TargetStatus::Audited, None),
@@ -113,7 +173,7 @@ fn target_report(
         engine: target.settings.engine,
         status,
         error,
-        charter: Charter::not_found(),
+        charter,
         crawl: Crawl {
             pages: outcome
                 .pages

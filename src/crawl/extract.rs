@@ -13,7 +13,13 @@ pub struct PageRefs {
     pub links: Vec<Url>,
     /// What a browser would load to show the page: images, scripts, frames, styles, media.
     pub subresources: Vec<Url>,
+    /// Links whose text or URL mentions cookies (candidates for the cookie charter), with the
+    /// link's text, whitespace collapsed.
+    pub cookie_links: Vec<(Url, String)>,
 }
+
+/// At most this many cookie links are kept per page.
+const MAX_COOKIE_LINKS_PER_PAGE: usize = 10;
 
 /// Reads the links and sub-resources of an HTML page.
 pub fn page_refs(body: &[u8], content_type: Option<&str>, page_url: &Url) -> PageRefs {
@@ -23,14 +29,27 @@ pub fn page_refs(body: &[u8], content_type: Option<&str>, page_url: &Url) -> Pag
     let mut base: Option<Url> = None;
     let mut links: Vec<&str> = Vec::new();
     let mut subresources: Vec<&str> = Vec::new();
+    let mut cookie_anchors: Vec<(&str, String)> = Vec::new();
     // One pass over the elements is cheaper than one selector per element kind.
-    for node in document.tree.values() {
-        let Some(element) = node.as_element() else {
+    for node in document.tree.nodes() {
+        let Some(element) = node.value().as_element() else {
             continue;
         };
         let attr = |name| element.attr(name);
         match element.name() {
-            "a" | "area" => links.extend(attr("href")),
+            "a" | "area" => {
+                let Some(href) = attr("href") else { continue };
+                links.push(href);
+                if cookie_anchors.len() < MAX_COOKIE_LINKS_PER_PAGE {
+                    let text = scraper::ElementRef::wrap(node)
+                        .map(|a| a.text().collect::<Vec<_>>().join(" "))
+                        .unwrap_or_default();
+                    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                    if mentions_cookies(href) || mentions_cookies(&text) {
+                        cookie_anchors.push((href, text));
+                    }
+                }
+            }
             "base" if base.is_none() => {
                 base = attr("href").and_then(|href| page_url.join(href.trim()).ok());
             }
@@ -62,7 +81,18 @@ pub fn page_refs(body: &[u8], content_type: Option<&str>, page_url: &Url) -> Pag
     PageRefs {
         links: normalise_all(base, links),
         subresources: normalise_all(base, subresources),
+        cookie_links: cookie_anchors
+            .into_iter()
+            .filter_map(|(href, text)| Some((normalise(base, href)?, text)))
+            .collect(),
     }
+}
+
+/// True when `text` names cookies in any of the languages charters are written in ("cookie",
+/// "Cookie-Richtlinie", "cookiebeleid", "témoins" for Québec).
+fn mentions_cookies(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains("cookie") || lower.contains("témoins")
 }
 
 fn first_srcset(srcset: Option<&str>) -> Option<&str> {
@@ -97,15 +127,21 @@ pub fn normalise(base: &Url, href: &str) -> Option<Url> {
     Some(url)
 }
 
-/// Decodes an HTML body: the charset of `Content-Type`, else a `<meta charset>` near the top,
-/// else UTF-8; invalid bytes become U+FFFD rather than an error.
+/// Decodes a text or HTML body: a byte-order mark, else the charset of `Content-Type`, else a
+/// `<meta charset>` near the top, else UTF-8 when the bytes are UTF-8, else windows-1252 (what
+/// browsers in French-, Dutch- and German-speaking countries assume for undeclared legacy pages).
+/// Never fails: invalid bytes become U+FFFD.
 pub fn decode_html<'a>(body: &'a [u8], content_type: Option<&str>) -> Cow<'a, str> {
     let declared = content_type
         .and_then(charset_param)
-        .or_else(|| meta_charset(&body[..body.len().min(1024)]));
-    let encoding = declared
-        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
-        .unwrap_or(encoding_rs::UTF_8);
+        .or_else(|| meta_charset(&body[..body.len().min(1024)]))
+        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()));
+    let encoding = match declared {
+        Some(encoding) => encoding,
+        None if std::str::from_utf8(body).is_ok() => encoding_rs::UTF_8,
+        None => encoding_rs::WINDOWS_1252,
+    };
+    // decode() lets a byte-order mark override the label, as browsers do.
     let (text, _, _) = encoding.decode(body);
     text
 }
@@ -252,6 +288,28 @@ mod tests {
             assert!(subs.contains(&expected), "missing {expected} in {subs:?}");
         }
         assert!(!subs.iter().any(|s| s.ends_with("feed.xml")));
+        assert!(refs.cookie_links.is_empty());
+    }
+
+    #[test]
+    fn links_that_mention_cookies_are_kept_with_their_text() {
+        let html = br#"<footer><a href="/terms/cookies-policy/">Charte
+            cookies</a> <a href="/page/vie-privee">Gestion des <b>Cookies</b></a>
+            <a href="/legal">Mentions</a> <a href="/cookiebeleid">Privacy</a></footer>"#;
+        let refs = page_refs(html, None, &url("https://portal.test/"));
+        let found: Vec<(&str, &str)> = refs
+            .cookie_links
+            .iter()
+            .map(|(u, t)| (u.path(), t.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("/terms/cookies-policy/", "Charte cookies"),
+                ("/page/vie-privee", "Gestion des Cookies"),
+                ("/cookiebeleid", "Privacy"),
+            ]
+        );
     }
 
     #[test]
@@ -262,8 +320,13 @@ mod tests {
         assert!(text.contains("café"));
         let meta = b"<meta charset=\"windows-1252\"><a href=\"/caf\xe9\">x</a>";
         assert!(decode_html(meta, None).contains("café"));
-        // Undeclared invalid UTF-8 is replaced, not an error.
-        assert!(decode_html(b"<p>\xff\xfe</p>", None).contains('\u{fffd}'));
+        // Undeclared bytes that are not UTF-8 are read as windows-1252, as browsers here do.
+        assert!(decode_html(b"<p>caf\xe9</p>", None).contains("café"));
+        // A byte-order mark wins over everything.
+        assert_eq!(
+            decode_html(b"\xef\xbb\xbfok", Some("text/html; charset=latin1")),
+            "ok"
+        );
         let refs = page_refs(
             body,
             Some("text/html; charset=latin1"),

@@ -30,6 +30,19 @@ use politeness::{RobotsCache, RobotsRules};
 const MAX_SITEMAP_FILES: usize = 10;
 /// At most this many distinct sub-resources are fetched per target.
 const MAX_SUBRESOURCES: usize = 10_000;
+/// At most this many distinct links that mention cookies are kept per target.
+const MAX_COOKIE_LINKS: usize = 50;
+
+/// A link whose text or URL mentions cookies: a candidate for the site's cookie charter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieLink {
+    /// Where it points.
+    pub url: Url,
+    /// Its text, whitespace collapsed.
+    pub text: String,
+    /// The page it was found on.
+    pub found_on: Url,
+}
 
 /// A `Set-Cookie` header and the page being visited when it arrived.
 #[derive(Debug)]
@@ -70,6 +83,8 @@ pub struct CrawlOutcome {
     pub requests: u64,
     /// Distinct sub-resources fetched.
     pub subresources: u64,
+    /// Links that mention cookies, first found first.
+    pub cookie_links: Vec<CookieLink>,
     /// Wall time.
     pub duration: Duration,
     /// Why the target could not be audited (its start page unreachable), if so.
@@ -103,20 +118,10 @@ impl Crawler {
         })
     }
 
-    /// Crawls `target`, handing every `Set-Cookie` to `sink` as it arrives.
-    pub async fn crawl(&self, target: &Target, mut sink: impl FnMut(CookieEvent)) -> CrawlOutcome {
-        let started = Instant::now();
+    /// A fresh session for `target`: its own cookie jar and politeness, as a new browser
+    /// profile would have.
+    pub fn session<'t>(&self, target: &'t Target) -> Session<'t> {
         let settings = &target.settings;
-        let Some(site) = Site::of(&target.url) else {
-            // targets.toml only accepts http(s) URLs, which have a host; a library caller may not.
-            return CrawlOutcome {
-                pages: Vec::new(),
-                requests: 0,
-                subresources: 0,
-                duration: started.elapsed(),
-                failure: Some(format!("the start URL {} has no host", target.url)),
-            };
-        };
         let fetcher = Fetcher::new(
             self.client.clone(),
             self.connections.clone(),
@@ -127,20 +132,102 @@ impl Crawler {
                 delay: Duration::from_millis(settings.delay_ms),
             },
         );
-        let ctx = Arc::new(PageContext {
-            fetcher,
-            robots: RobotsCache::default(),
-            respect_robots: self.respect_robots,
-        });
-        let mut run = TargetCrawl::new(target, site, ctx.clone());
+        Session {
+            target,
+            ctx: Arc::new(PageContext {
+                fetcher,
+                robots: RobotsCache::default(),
+                respect_robots: self.respect_robots,
+            }),
+        }
+    }
+}
+
+/// One target's visit: the crawl and every later fetch (its charter) share one cookie jar and
+/// one politeness, so the site sees one visitor and every cookie it sets is recorded.
+pub struct Session<'t> {
+    target: &'t Target,
+    ctx: Arc<PageContext>,
+}
+
+/// A document fetched outside the crawl (a charter).
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Where redirects ended.
+    pub url: Url,
+    /// The final status, if a response came.
+    pub status: Option<u16>,
+    /// The final `Content-Type`.
+    pub content_type: Option<String>,
+    /// The body, cut at the target's `max_body_bytes`.
+    pub body: Vec<u8>,
+    /// True when the body was cut.
+    pub truncated: bool,
+    /// Why no whole document came, if so.
+    pub error: Option<String>,
+}
+
+impl Session<'_> {
+    /// Crawls the target, handing every `Set-Cookie` to `sink` as it arrives.
+    pub async fn crawl(&self, mut sink: impl FnMut(CookieEvent)) -> CrawlOutcome {
+        let started = Instant::now();
+        let target = self.target;
+        let Some(site) = Site::of(&target.url) else {
+            // targets.toml only accepts http(s) URLs, which have a host; a library caller may not.
+            return CrawlOutcome {
+                pages: Vec::new(),
+                requests: 0,
+                subresources: 0,
+                cookie_links: Vec::new(),
+                duration: started.elapsed(),
+                failure: Some(format!("the start URL {} has no host", target.url)),
+            };
+        };
+        let mut run = TargetCrawl::new(target, site, self.ctx.clone());
         let failure = run.walk(&mut sink).await;
         CrawlOutcome {
             pages: run.pages.into_iter().flatten().collect(),
-            requests: ctx.fetcher.requests(),
+            requests: self.ctx.fetcher.requests(),
             subresources: run.subresources_seen.len() as u64,
+            cookie_links: run.cookie_links,
             duration: started.elapsed(),
             failure,
         }
+    }
+
+    /// Fetches one document (robots.txt permitting), its cookies handed to `sink` with the
+    /// document itself as the page being visited.
+    pub async fn fetch_document(&self, url: &Url, mut sink: impl FnMut(CookieEvent)) -> Document {
+        if self.ctx.respect_robots {
+            let answer = self.ctx.robots.rules_for(url, &self.ctx.fetcher).await;
+            emit(&mut sink, answer.fetched.map(|f| f.set_cookies), url);
+            if let Some(refusal) = answer.rules.refusal(url) {
+                return Document {
+                    url: url.clone(),
+                    status: None,
+                    content_type: None,
+                    body: Vec::new(),
+                    truncated: false,
+                    error: Some(format!("{refusal} (--ignore-robots to read it anyway)")),
+                };
+            }
+        }
+        let fetched = self.ctx.fetcher.fetch(url, BodyPolicy::Any).await;
+        let document = Document {
+            url: fetched.final_url.clone(),
+            status: fetched.status(),
+            content_type: fetched.content_type.clone(),
+            truncated: fetched.truncated,
+            error: fetched.error.as_ref().map(ToString::to_string),
+            body: fetched.body,
+        };
+        emit(&mut sink, Some(fetched.set_cookies), url);
+        document
+    }
+
+    /// HTTP requests sent in this session so far.
+    pub fn requests(&self) -> u64 {
+        self.ctx.fetcher.requests()
     }
 }
 
@@ -160,6 +247,7 @@ struct TargetCrawl<'t> {
     pages: Vec<Option<PageVisit>>,
     subresources: VecDeque<(Url, Url)>,
     subresources_seen: HashSet<String>,
+    cookie_links: Vec<CookieLink>,
 }
 
 enum Done {
@@ -186,6 +274,7 @@ impl<'t> TargetCrawl<'t> {
             pages: Vec::new(),
             subresources: VecDeque::new(),
             subresources_seen: HashSet::new(),
+            cookie_links: Vec::new(),
         }
     }
 
@@ -280,6 +369,17 @@ impl<'t> TargetCrawl<'t> {
             self.frontier.mark_seen(final_url);
         }
         let page_url = visit.url.clone();
+        for (url, text) in refs.cookie_links {
+            if self.cookie_links.len() < MAX_COOKIE_LINKS
+                && !self.cookie_links.iter().any(|known| known.url == url)
+            {
+                self.cookie_links.push(CookieLink {
+                    url,
+                    text,
+                    found_on: page_url.clone(),
+                });
+            }
+        }
         for link in refs.links {
             self.frontier.push(link, visit.depth + 1);
         }

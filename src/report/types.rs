@@ -107,16 +107,23 @@ pub struct Charter {
     pub source: Option<String>,
     /// How far reading it got.
     pub status: CharterStatus,
+    /// Why it is not `parsed`: what was tried and what went wrong, in one sentence.
+    pub error: Option<String>,
+    /// The portal the charter says it describes ("…sur la plateforme <https://…>"), if it names
+    /// one: a charter copied from another portal names the other portal.
+    pub portal_url: Option<String>,
     /// The cookies it declares, in charter order.
     pub declared: Vec<Declaration>,
 }
 
 impl Charter {
-    /// A charter that was not looked for or not found.
-    pub fn not_found() -> Charter {
+    /// A charter that was not found, and why.
+    pub fn not_found(why: impl Into<String>) -> Charter {
         Charter {
             source: None,
             status: CharterStatus::NotFound,
+            error: Some(why.into()),
+            portal_url: None,
             declared: Vec::new(),
         }
     }
@@ -182,7 +189,7 @@ pub struct Declaration {
     pub category: Category,
     /// The duration as written, e.g. `13 mois`.
     pub duration: Option<String>,
-    /// The duration in seconds, when it could be read.
+    /// The duration in seconds, when it could be read; `0` for a session cookie.
     pub duration_seconds: Option<u64>,
 }
 

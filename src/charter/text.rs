@@ -1,0 +1,1014 @@
+//! Layout reader for plain-text and Markdown charters.
+//!
+//! Charters reach us as text in two shapes: copied out of a CMS (tab-separated tables with blank
+//! lines wherever the editor left them, headings that are only short lines) or written in
+//! Markdown (pipe tables, `#` headings, bullet lists). Both are read in one pass: every line is
+//! classified on its own, then a small state machine groups rows into tables and continuation
+//! lines into items, remembering the last heading seen.
+
+use std::borrow::Cow;
+
+use super::layout::{Layout, RawItem, RawTable};
+
+/// Longest line (in characters) that can still be a title line; longer lines are prose.
+const MAX_TITLE_CHARS: usize = 120;
+
+/// Longest heading kept, in characters: every table and item carries a copy of its heading, so
+/// an unbounded one (a whole document under one `#` line) would make the output quadratic.
+const MAX_HEADING_CHARS: usize = 200;
+
+/// Characters that end a sentence or announce what follows: a line ending with one is prose, not
+/// a title.
+const SENTENCE_ENDINGS: &[char] = &['.', ',', ';', '!', '?', ':', '…'];
+
+/// The tables, list items and portal URL of a plain-text or Markdown charter.
+pub fn layout(text: &str) -> Layout {
+    let text = normalise(text);
+    let lines: Vec<Line<'_>> = text.split('\n').map(classify).collect();
+    let mut reader = Reader::default();
+    for (index, line) in lines.iter().enumerate() {
+        reader.read(line, lines.get(index + 1));
+    }
+    reader.finish()
+}
+
+/// The first absolute http(s) URL in `text`, without the `<…>` or punctuation around it.
+///
+/// Shared with the HTML reader so both formats agree on what a portal URL looks like.
+pub(super) fn first_url(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(offset) = text
+        .get(from..)
+        .and_then(|rest| find_scheme(rest.as_bytes()))
+    {
+        let start = from + offset;
+        let scheme_len = if matches!(bytes.get(start + 4), Some(b's' | b'S')) {
+            "https://".len()
+        } else {
+            "http://".len()
+        };
+        // `start` sits on an ASCII 'h' and the scheme is ASCII, so both are char boundaries.
+        // Checking the host's first character before scanning keeps runs of bare schemes
+        // (`https://-https://-…`) linear.
+        let after_scheme = &text[start + scheme_len..];
+        if after_scheme.starts_with(char::is_alphanumeric) {
+            return Some(url_at(&text[start..]));
+        }
+        from = start + scheme_len;
+    }
+    None
+}
+
+/// Offset of the next `http://` or `https://` (any case) in `bytes`.
+fn find_scheme(bytes: &[u8]) -> Option<usize> {
+    (0..bytes.len()).find(|&i| {
+        let rest = &bytes[i..];
+        starts_with_ignore_case(rest, b"http://") || starts_with_ignore_case(rest, b"https://")
+    })
+}
+
+fn starts_with_ignore_case(bytes: &[u8], prefix: &[u8]) -> bool {
+    bytes
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
+/// The URL that starts `text`: up to the first character that cannot be part of a URL written
+/// in prose, minus the punctuation of the sentence around it.
+fn url_at(text: &str) -> &str {
+    let end = text
+        .char_indices()
+        .find(|&(_, c)| ends_url(c))
+        .map_or(text.len(), |(i, _)| i);
+    let mut url = &text[..end];
+    // A closing parenthesis belongs to the URL only when the URL opened one
+    // (`…/wiki/Cookie_(informatique)`), not when the sentence did (`(https://x.fr)`).
+    let opened = url.matches('(').count();
+    let mut closed = url.matches(')').count();
+    while let Some(last) = url.chars().next_back() {
+        let sentence_punctuation = match last {
+            '.' | ',' | ';' | ':' | '!' | '?' | '*' => true,
+            ')' if closed > opened => {
+                closed -= 1;
+                true
+            }
+            _ => false,
+        };
+        if !sentence_punctuation {
+            break;
+        }
+        url = &url[..url.len() - last.len_utf8()];
+    }
+    url
+}
+
+fn ends_url(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '<' | '>' | '"' | '\'' | '`' | '|' | '[' | ']' | '{' | '}' | '\\' | '^'
+        )
+        || matches!(c, '«' | '»' | '“' | '”' | '‘' | '’')
+}
+
+/// `text` cut to [`MAX_HEADING_CHARS`] characters.
+pub(super) fn capped_heading(text: &str) -> String {
+    match text.char_indices().nth(MAX_HEADING_CHARS) {
+        Some((end, _)) => text[..end].trim_end().to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+/// Unix line endings and no byte-order mark, so lines can be split on `'\n'` alone.
+fn normalise(text: &str) -> Cow<'_, str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// How a line separates cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowKind {
+    Tab,
+    Pipe,
+}
+
+/// What one line is, judged on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Line<'a> {
+    Blank,
+    /// A Markdown `#` heading or a `**bold-only**` line, markers removed.
+    Heading(&'a str),
+    /// A line of `-`, `=`, `*` or `_`: a thematic break, or a setext underline when it is made
+    /// of `=` or `-` alone.
+    Rule {
+        setext: bool,
+    },
+    Item {
+        text: &'a str,
+    },
+    Row {
+        kind: RowKind,
+        text: &'a str,
+    },
+    Text {
+        text: &'a str,
+        indented: bool,
+    },
+}
+
+fn classify(raw: &str) -> Line<'_> {
+    let line = raw.trim();
+    if line.is_empty() {
+        return Line::Blank;
+    }
+    // Rules first: `*****` and `___` would otherwise pass for emphasis or list markers.
+    if let Some(setext) = rule(line) {
+        return Line::Rule { setext };
+    }
+    if let Some(heading) = atx_heading(line).or_else(|| bold_line(line)) {
+        return Line::Heading(heading);
+    }
+    if let Some(text) = list_item(line) {
+        return Line::Item { text };
+    }
+    if line.starts_with('|') {
+        return Line::Row {
+            kind: RowKind::Pipe,
+            text: line,
+        };
+    }
+    if line.contains('\t') {
+        // Not the trimmed line: a leading tab is an empty first cell.
+        return Line::Row {
+            kind: RowKind::Tab,
+            text: raw,
+        };
+    }
+    if unescaped_pipes(line) >= 2 {
+        return Line::Row {
+            kind: RowKind::Pipe,
+            text: line,
+        };
+    }
+    Line::Text {
+        text: line,
+        indented: raw.starts_with(char::is_whitespace),
+    }
+}
+
+/// The text of a `#`…`######` heading.
+fn atx_heading(line: &str) -> Option<&str> {
+    let level = line.bytes().take_while(|&b| b == b'#').count();
+    if !(1..=6).contains(&level) {
+        return None;
+    }
+    let rest = &line[level..];
+    if !rest.is_empty() && !rest.starts_with([' ', '\t']) {
+        // `#cookies` is a hashtag, not a heading.
+        return None;
+    }
+    let rest = rest.trim();
+    // A closing run of `#` is decoration only when a space separates it from the text.
+    let without_closing = rest.trim_end_matches('#');
+    let text = if without_closing.is_empty() || without_closing.ends_with([' ', '\t']) {
+        without_closing.trim()
+    } else {
+        rest
+    };
+    Some(strip_emphasis(text))
+}
+
+/// The text of a line that is bold and nothing else (`**Cookies statistiques**`).
+fn bold_line(line: &str) -> Option<&str> {
+    ["**", "__"].into_iter().find_map(|marker| {
+        let inner = line.strip_prefix(marker)?.strip_suffix(marker)?;
+        let inner = inner.trim();
+        (!inner.is_empty() && !inner.contains(marker)).then_some(inner)
+    })
+}
+
+/// Markdown writes headings such as `## **Cookies**`; the stars are not part of the title.
+fn strip_emphasis(text: &str) -> &str {
+    bold_line(text).unwrap_or(text)
+}
+
+/// `Some(setext)` when the line is a thematic break or a setext underline.
+fn rule(line: &str) -> Option<bool> {
+    let marker = line.chars().next()?;
+    if !matches!(marker, '-' | '=' | '*' | '_') {
+        return None;
+    }
+    let mut markers = 0;
+    for c in line.chars() {
+        if c == marker {
+            markers += 1;
+        } else if c != ' ' {
+            return None;
+        }
+    }
+    (markers >= 3).then(|| matches!(marker, '-' | '=') && !line.contains(' '))
+}
+
+/// The text of a bullet or numbered list item, marker removed.
+fn list_item(line: &str) -> Option<&str> {
+    let first = line.chars().next()?;
+    let after_marker = if matches!(first, '-' | '*' | '+' | '•' | '–' | '·') {
+        first.len_utf8()
+    } else if first.is_ascii_digit() {
+        let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 9 || !matches!(line.as_bytes().get(digits), Some(b'.' | b')')) {
+            return None;
+        }
+        digits + 1
+    } else {
+        return None;
+    };
+    let rest = &line[after_marker..];
+    // The marker must be followed by a space: `-\tsessionid` is a row with an empty-looking
+    // first cell, `**x**` is emphasis, `1.5` a number.
+    let text = rest.strip_prefix([' ', '\u{a0}'])?;
+    Some(text.trim())
+}
+
+/// Number of `|` not preceded by a backslash.
+fn unescaped_pipes(line: &str) -> usize {
+    let mut count = 0;
+    let mut escaped = false;
+    for c in line.chars() {
+        if c == '|' && !escaped {
+            count += 1;
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    count
+}
+
+/// Cells of a row line, trimmed, `<br>` turned into line breaks.
+fn cells(kind: RowKind, text: &str) -> Vec<String> {
+    match kind {
+        RowKind::Tab => text.split('\t').map(cell_text).collect(),
+        RowKind::Pipe => pipe_cells(text),
+    }
+}
+
+fn pipe_cells(line: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                chars.next();
+                push_to_last(&mut cells, '|');
+            }
+            '|' => cells.push(String::new()),
+            _ => push_to_last(&mut cells, c),
+        }
+    }
+    // Leading and trailing pipes only frame the row; the empty cells they create are not columns.
+    if line.starts_with('|') && cells.len() > 1 {
+        cells.remove(0);
+    }
+    let closed = line.ends_with('|') && !line.ends_with("\\|");
+    if closed && cells.len() > 1 && cells.last().is_some_and(|c| c.trim().is_empty()) {
+        cells.pop();
+    }
+    cells.iter().map(|cell| cell_text(cell)).collect()
+}
+
+fn push_to_last(cells: &mut [String], c: char) {
+    if let Some(cell) = cells.last_mut() {
+        cell.push(c);
+    }
+}
+
+/// A cell's text: `<br>` as a line break, each line trimmed, empty lines dropped.
+fn cell_text(raw: &str) -> String {
+    let with_breaks = replace_br(raw);
+    let lines: Vec<&str> = with_breaks
+        .split('\n')
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    lines.join("\n")
+}
+
+/// `raw` with every `<br>`, `<br/>`, `<br />` (any case) replaced by `'\n'`.
+fn replace_br(raw: &str) -> Cow<'_, str> {
+    let bytes = raw.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(end) = br_tag_end(bytes, i) {
+            // `i` and `end` are at ASCII bytes, hence char boundaries.
+            out.push_str(&raw[copied..i]);
+            out.push('\n');
+            copied = end;
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    if copied == 0 {
+        return Cow::Borrowed(raw);
+    }
+    out.push_str(&raw[copied..]);
+    Cow::Owned(out)
+}
+
+/// The offset just past a `<br>` tag starting at `start`, if one does.
+fn br_tag_end(bytes: &[u8], start: usize) -> Option<usize> {
+    if bytes.get(start) != Some(&b'<') || !starts_with_ignore_case(&bytes[start + 1..], b"br") {
+        return None;
+    }
+    let mut i = start + 3;
+    while bytes.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    if bytes.get(i) == Some(&b'/') {
+        i += 1;
+    }
+    while bytes.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    (bytes.get(i) == Some(&b'>')).then_some(i + 1)
+}
+
+/// Rows that carry nothing: all cells empty, or a `----`/`:--:` separator.
+fn is_filler_row(cells: &[String]) -> bool {
+    cells.iter().all(|cell| {
+        cell.chars()
+            .all(|c| matches!(c, '-' | ':' | '=' | '+' | ' '))
+    })
+}
+
+/// Whether a text line is a title: a one-line paragraph, short, without closing punctuation,
+/// or any line underlined setext-style.
+///
+/// The line must stand alone on both sides: the last line of a hard-wrapped paragraph is as
+/// short and unpunctuated as a title but belongs to the prose above it.
+fn is_title(text: &str, after_prose: bool, next: Option<&Line<'_>>) -> bool {
+    if matches!(next, Some(Line::Rule { setext: true })) {
+        return true;
+    }
+    text.chars().take(MAX_TITLE_CHARS + 1).count() <= MAX_TITLE_CHARS
+        && !text.ends_with(SENTENCE_ENDINGS)
+        && !is_bare_url(text)
+        && !after_prose
+        && !matches!(next, Some(Line::Text { .. }))
+}
+
+/// A line holding only a URL names a place, not a section.
+fn is_bare_url(text: &str) -> bool {
+    let inner = text.trim_start_matches('<').trim_end_matches('>');
+    first_url(inner).is_some_and(|url| url.len() == inner.len())
+}
+
+/// A table being read: rows of one kind, separated by nothing but blank lines.
+struct OpenTable {
+    kind: RowKind,
+    heading: Option<String>,
+    rows: Vec<Vec<String>>,
+}
+
+/// The state machine that turns classified lines into a [`Layout`].
+#[derive(Default)]
+struct Reader {
+    layout: Layout,
+    heading: Option<String>,
+    table: Option<OpenTable>,
+    /// The item that indented lines continue, until a blank or any other line.
+    open_item: Option<usize>,
+    /// Whether the previous line was paragraph text (not an item's continuation).
+    after_prose: bool,
+}
+
+impl Reader {
+    fn read(&mut self, line: &Line<'_>, next: Option<&Line<'_>>) {
+        let after_prose = std::mem::replace(
+            &mut self.after_prose,
+            match line {
+                Line::Text { indented, .. } => !(*indented && self.open_item.is_some()),
+                _ => false,
+            },
+        );
+        match *line {
+            // Blank lines end an item but not a table: copied charters put them between rows.
+            Line::Blank => self.open_item = None,
+            Line::Row { kind, text } => {
+                self.open_item = None;
+                self.add_row(kind, text);
+            }
+            Line::Text {
+                text,
+                indented: true,
+            } if self.open_item.is_some() => {
+                self.note_url(text);
+                self.continue_item(text);
+            }
+            Line::Text { text, .. } => {
+                self.end_block();
+                self.note_url(text);
+                if is_title(text, after_prose, next) {
+                    self.heading = Some(capped_heading(text));
+                }
+            }
+            Line::Heading(text) => {
+                self.end_block();
+                self.note_url(text);
+                if !text.is_empty() {
+                    self.heading = Some(capped_heading(text));
+                }
+            }
+            Line::Item { text } => {
+                self.end_block();
+                self.note_url(text);
+                self.start_item(text);
+            }
+            Line::Rule { .. } => self.end_block(),
+        }
+    }
+
+    fn finish(mut self) -> Layout {
+        self.end_block();
+        self.layout
+    }
+
+    fn end_block(&mut self) {
+        self.open_item = None;
+        self.end_table();
+    }
+
+    fn end_table(&mut self) {
+        if let Some(table) = self.table.take()
+            && !table.rows.is_empty()
+        {
+            self.layout.tables.push(RawTable {
+                heading: table.heading,
+                rows: table.rows,
+            });
+        }
+    }
+
+    fn add_row(&mut self, kind: RowKind, text: &str) {
+        if self.table.as_ref().is_some_and(|table| table.kind != kind) {
+            self.end_table();
+        }
+        let row = cells(kind, text);
+        if is_filler_row(&row) {
+            let separator = row.iter().any(|cell| !cell.is_empty());
+            if separator && kind == RowKind::Pipe {
+                self.split_before_header();
+            }
+            return;
+        }
+        let heading = &self.heading;
+        self.table
+            .get_or_insert_with(|| OpenTable {
+                kind,
+                heading: heading.clone(),
+                rows: Vec::new(),
+            })
+            .rows
+            .push(row);
+    }
+
+    /// A pipe separator under the third or later row of a table means a second table started
+    /// one row earlier (two Markdown tables separated only by a blank line).
+    fn split_before_header(&mut self) {
+        let Some(table) = self.table.as_mut() else {
+            return;
+        };
+        if table.rows.len() < 2 {
+            return;
+        }
+        let Some(header) = table.rows.pop() else {
+            return;
+        };
+        let kind = table.kind;
+        let heading = table.heading.clone();
+        self.end_table();
+        self.table = Some(OpenTable {
+            kind,
+            heading,
+            rows: vec![header],
+        });
+    }
+
+    fn start_item(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        self.open_item = Some(self.layout.items.len());
+        self.layout.items.push(RawItem {
+            heading: self.heading.clone(),
+            text: text.to_owned(),
+        });
+    }
+
+    fn continue_item(&mut self, text: &str) {
+        if let Some(item) = self.open_item.and_then(|i| self.layout.items.get_mut(i)) {
+            item.text.push(' ');
+            item.text.push_str(text);
+        }
+    }
+
+    fn note_url(&mut self, text: &str) {
+        if self.layout.portal_url.is_none() {
+            self.layout.portal_url = first_url(text).map(str::to_owned);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The seed charters live beside the repository (`shared/seeds`), as in CI.
+    const SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seeds/");
+
+    const NECESSARY: &str =
+        "Cookies nécessaires au bon fonctionnement de la plateforme / cookies fonctionnels";
+
+    fn seed(file: &str) -> Layout {
+        let path = format!("{SEEDS}{file}");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        layout(&text)
+    }
+
+    fn column(table: &RawTable, index: usize) -> Vec<&str> {
+        table
+            .rows
+            .iter()
+            .map(|row| row.get(index).map_or("", String::as_str))
+            .collect()
+    }
+
+    fn items(layout: &Layout) -> Vec<&str> {
+        layout.items.iter().map(|item| item.text.as_str()).collect()
+    }
+
+    fn assert_seed(file: &str, portal: &str) {
+        let layout = seed(file);
+        assert_eq!(layout.tables.len(), 1, "{file}: {:#?}", layout.tables);
+        let table = &layout.tables[0];
+        assert_eq!(
+            table.rows[0],
+            [
+                "Nom du prestataire",
+                "Service et emplacement",
+                "Nom du cookies",
+                "Finalités"
+            ],
+            "{file}"
+        );
+        assert_eq!(
+            column(table, 2),
+            [
+                "Nom du cookies",
+                "sessionid",
+                "django_language",
+                "csrftoken",
+                "cookies_preferences"
+            ],
+            "{file}"
+        );
+        assert!(
+            table.rows[1..]
+                .iter()
+                .all(|row| row.len() == 4 && row[0] == "Opendatasoft"),
+            "{file}: {:#?}",
+            table.rows
+        );
+        assert_eq!(table.heading.as_deref(), Some(NECESSARY), "{file}");
+        assert_eq!(layout.portal_url.as_deref(), Some(portal), "{file}");
+        assert!(layout.items.is_empty(), "{file}: {:#?}", layout.items);
+    }
+
+    #[test]
+    fn seed_000_plain_text_with_a_blank_line_in_the_table() {
+        assert_seed("000_5064902187e21bd9.txt", "https://opendata.bruxelles.be");
+    }
+
+    #[test]
+    fn seed_001_markdown_headings_and_blank_lines_in_the_table() {
+        assert_seed("001_cad2b1edd5d77c10.txt", "https://data.bep.be");
+    }
+
+    #[test]
+    fn seed_002_url_on_its_own_line_and_a_dashed_separator_row() {
+        assert_seed(
+            "002_3b9924e3c15a634c.txt",
+            "https://ares-digitalwallonia.opendatasoft.com",
+        );
+    }
+
+    #[test]
+    fn seed_003_blank_lines_in_the_table() {
+        assert_seed(
+            "003_227d0ba1bdef09d5.txt",
+            "https://opendata.brest-metropole.fr",
+        );
+    }
+
+    #[test]
+    fn seed_004_leading_blank_lines() {
+        assert_seed("004_0db7675d648b40dc.txt", "https://www.opendata56.fr");
+    }
+
+    #[test]
+    fn seed_purposes_are_whole_cells() {
+        let layout = seed("000_5064902187e21bd9.txt");
+        assert_eq!(
+            layout.tables[0].rows[1][3],
+            "Se souvenir de l'utilisateur d'une page à une autre."
+        );
+        assert_eq!(
+            layout.tables[0].rows[3][1],
+            "API (CSRF) (front et back office)"
+        );
+    }
+
+    #[test]
+    fn markdown_pipe_tables_of_the_older_english_template() {
+        let layout = layout(include_str!("../../tests/fixtures/charters/odsold-en-2.md"));
+        assert_eq!(layout.tables.len(), 2, "{:#?}", layout.tables);
+        let necessary = &layout.tables[0];
+        assert_eq!(
+            necessary.heading.as_deref(),
+            Some("Cookies necessary for the platform to work / functional cookies")
+        );
+        assert_eq!(
+            necessary.rows[0],
+            [
+                "Service provider's name",
+                "Function and location",
+                "Cookie name(s)",
+                "Purposes"
+            ]
+        );
+        assert_eq!(
+            column(necessary, 2),
+            [
+                "Cookie name(s)",
+                "`sessionid`",
+                "`django_language`",
+                "`csrftoken`",
+                "`cookies_preferences`"
+            ]
+        );
+        assert_eq!(
+            necessary.rows[4][3],
+            "Remember the visitor's choice about cookies\nKept for 6 months"
+        );
+        let audience = &layout.tables[1];
+        assert_eq!(
+            audience.heading.as_deref(),
+            Some("Audience measurement cookies")
+        );
+        assert_eq!(audience.rows.len(), 2, "alignment row dropped");
+        assert_eq!(audience.rows[1][2], "`_pk_id.*`\n`_pk_ses.*`");
+        assert_eq!(audience.rows[1][3], "Count visits | pages viewed");
+        assert_eq!(
+            layout.portal_url.as_deref(),
+            Some("https://opendata.harrowmere-county.org")
+        );
+    }
+
+    #[test]
+    fn list_items_with_their_headings() {
+        let layout = layout(include_str!("../../tests/fixtures/charters/list.md"));
+        assert!(layout.tables.is_empty(), "{:#?}", layout.tables);
+        assert_eq!(
+            items(&layout),
+            [
+                "quelles informations sont déposées sur votre appareil ;",
+                "pendant combien de temps elles sont conservées ;",
+                "comment retirer votre consentement.",
+                "`sessionid` : maintient votre session de connexion (session)",
+                "`csrftoken` : protège les formulaires contre la falsification de requêtes, 12 mois",
+                "`cookies_preferences` : mémorise vos choix de consentement, 6 mois",
+                "`_ga`: distinguishes users, 13 months",
+                "`_gid`: 24 hours",
+                "_pk_id.* – Matomo visitor id (13 mois)",
+                "_pk_ses.* – Matomo, visite en cours (30 minutes)",
+            ]
+        );
+        let headings: Vec<_> = layout
+            .items
+            .iter()
+            .map(|item| item.heading.as_deref())
+            .collect();
+        assert_eq!(headings[0], Some("Pourquoi cette page ?"));
+        assert_eq!(headings[3], Some("Cookies nécessaires"));
+        assert!(headings[6..].iter().all(|h| *h == Some("Statistiques")));
+        assert_eq!(
+            layout.portal_url.as_deref(),
+            Some("https://opendata.pays-de-marval.fr")
+        );
+    }
+
+    #[test]
+    fn cookie_families_are_kept_verbatim() {
+        let layout = layout(include_str!("../../tests/fixtures/charters/families.md"));
+        assert_eq!(layout.tables.len(), 1);
+        let table = &layout.tables[0];
+        assert_eq!(table.heading.as_deref(), Some("Full list"));
+        assert_eq!(
+            column(table, 0),
+            [
+                "Name",
+                "_ga_*",
+                "_pk_id#",
+                "_pk_ *",
+                "_hjSession_#",
+                "SSESS<ID>",
+                "incap_ses_*",
+                "[id]_l",
+                "any cookie starting with _hs",
+            ]
+        );
+        assert_eq!(
+            layout.portal_url.as_deref(),
+            Some("https://data.region-nordmark.eu")
+        );
+    }
+
+    #[test]
+    fn crlf_cr_and_bom_are_normalised() {
+        let text = "\u{feff}# Cookies\r\n\r\nNom\tDurée\r\n\r\nsessionid\tSession\rcsrftoken\t1 an";
+        let layout = layout(text);
+        assert_eq!(layout.tables.len(), 1);
+        assert_eq!(layout.tables[0].heading.as_deref(), Some("Cookies"));
+        assert_eq!(
+            layout.tables[0].rows,
+            [
+                ["Nom", "Durée"],
+                ["sessionid", "Session"],
+                ["csrftoken", "1 an"]
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_without_tab_ends_a_tab_table() {
+        let text = "a\tb\n\nc\td\nLes cookies ci-dessus sont nécessaires.\ne\tf";
+        let layout = layout(text);
+        assert_eq!(layout.tables.len(), 2);
+        assert_eq!(layout.tables[0].rows, [["a", "b"], ["c", "d"]]);
+        assert_eq!(layout.tables[1].rows, [["e", "f"]]);
+    }
+
+    #[test]
+    fn tab_rows_keep_empty_and_ragged_cells() {
+        let layout =
+            layout("Nom\tFournisseur\tDurée\n_ga\t\t13 mois\n_gid\tGoogle\n\t_gat\t1 minute");
+        assert_eq!(
+            layout.tables[0].rows,
+            vec![
+                vec!["Nom", "Fournisseur", "Durée"],
+                vec!["_ga", "", "13 mois"],
+                vec!["_gid", "Google"],
+                vec!["", "_gat", "1 minute"],
+            ]
+        );
+    }
+
+    #[test]
+    fn title_lines_and_prose() {
+        let text = "Charte cookies\n\n\
+            Les cookies suivants sont utilisés :\n\n\
+            Un paragraphe coupé à la main\nqui finit sans point\n\n\
+            a\tb\n\n\
+            Cookies de mesure d'audience\nc\td";
+        let layout = layout(text);
+        assert_eq!(layout.tables.len(), 2);
+        assert_eq!(layout.tables[0].heading.as_deref(), Some("Charte cookies"));
+        assert_eq!(
+            layout.tables[1].heading.as_deref(),
+            Some("Cookies de mesure d'audience")
+        );
+    }
+
+    #[test]
+    fn a_long_line_or_a_bare_url_is_not_a_title() {
+        let long = "x".repeat(MAX_TITLE_CHARS + 1);
+        let layout = layout(&format!(
+            "Cookies\n\n{long}\n\n<https://data.example.org>\n\na\tb"
+        ));
+        assert_eq!(layout.tables[0].heading.as_deref(), Some("Cookies"));
+        assert_eq!(
+            layout.portal_url.as_deref(),
+            Some("https://data.example.org")
+        );
+    }
+
+    #[test]
+    fn bold_lines_setext_and_closing_hashes_are_headings() {
+        let layout = layout(
+            "**Cookies nécessaires**\n- `sessionid`\n\nStatistiques\n=====\n- `_ga`\n\n## Marketing ##\n- `_fbp`",
+        );
+        let headings: Vec<_> = layout
+            .items
+            .iter()
+            .map(|item| item.heading.as_deref())
+            .collect();
+        assert_eq!(
+            headings,
+            [
+                Some("Cookies nécessaires"),
+                Some("Statistiques"),
+                Some("Marketing")
+            ]
+        );
+    }
+
+    #[test]
+    fn list_markers() {
+        let text = "- a\n* b\n+ c\n• d\n– e\n· f\n1. g\n12) h\n**i**\n-\tj\tk\n1.5 l\n#m\n* * *";
+        let layout = layout(text);
+        assert_eq!(items(&layout), ["a", "b", "c", "d", "e", "f", "g", "h"]);
+        assert_eq!(layout.tables.len(), 1, "`-<tab>` starts a row");
+        assert_eq!(layout.tables[0].rows, [["-", "j", "k"]]);
+    }
+
+    #[test]
+    fn a_list_item_is_not_a_table_row() {
+        let layout = layout("- _ga\tGoogle\t13 mois\n- _gid\tGoogle\t24 heures");
+        assert!(layout.tables.is_empty());
+        assert_eq!(
+            items(&layout),
+            ["_ga\tGoogle\t13 mois", "_gid\tGoogle\t24 heures"]
+        );
+    }
+
+    #[test]
+    fn only_indented_lines_continue_an_item() {
+        let layout =
+            layout("- `_ga` : Google Analytics,\n  13 mois\nStatistiques\n- `_gid`\n\n  24 heures");
+        assert_eq!(
+            items(&layout),
+            ["`_ga` : Google Analytics, 13 mois", "`_gid`"]
+        );
+        assert_eq!(layout.items[1].heading.as_deref(), Some("Statistiques"));
+        let layout = super::layout("- a\nsuite du paragraphe\nPas un titre\n- b");
+        assert_eq!(layout.items[1].heading, None);
+    }
+
+    #[test]
+    fn pipe_rows_without_outer_pipes_and_with_br() {
+        let layout = layout(
+            "Nom | Fournisseur | Durée\n--- | --- | ---\n_ga | Google<br/>Alphabet | 13 mois<BR >max",
+        );
+        assert_eq!(
+            layout.tables[0].rows,
+            [
+                ["Nom", "Fournisseur", "Durée"],
+                ["_ga", "Google\nAlphabet", "13 mois\nmax"]
+            ]
+        );
+    }
+
+    #[test]
+    fn two_pipe_tables_separated_by_a_blank_line_stay_apart() {
+        let layout = layout("| a | b |\n|---|---|\n| 1 | 2 |\n\n| c | d |\n|---|---|\n| 3 | 4 |");
+        assert_eq!(layout.tables.len(), 2);
+        assert_eq!(layout.tables[0].rows, [["a", "b"], ["1", "2"]]);
+        assert_eq!(layout.tables[1].rows, [["c", "d"], ["3", "4"]]);
+    }
+
+    #[test]
+    fn empty_pipe_cells_are_kept_between_the_frame() {
+        let layout = layout("| a || c |\n| \\| | x |");
+        assert_eq!(
+            layout.tables[0].rows,
+            vec![vec!["a", "", "c"], vec!["|", "x"]]
+        );
+    }
+
+    #[test]
+    fn the_portal_url_is_outside_tables_and_without_punctuation() {
+        let layout = layout(
+            "Nom\tPolitique\n_ga\thttps://policies.google.com/privacy\n\nVoir (https://opendata.example.fr/page/cookies/).",
+        );
+        assert_eq!(
+            layout.portal_url.as_deref(),
+            Some("https://opendata.example.fr/page/cookies/")
+        );
+    }
+
+    #[test]
+    fn url_edges() {
+        assert_eq!(
+            first_url("see https:// and HTTPS://Data.example.org;"),
+            Some("HTTPS://Data.example.org")
+        );
+        assert_eq!(
+            first_url("(voir https://fr.wikipedia.org/wiki/Cookie_(informatique))"),
+            Some("https://fr.wikipedia.org/wiki/Cookie_(informatique)")
+        );
+        assert_eq!(
+            first_url("«https://données.example.fr»"),
+            Some("https://données.example.fr")
+        );
+        assert_eq!(first_url("http://"), None);
+        assert_eq!(first_url("ftp://x.fr mailto:a@b.fr"), None);
+        assert_eq!(first_url("[lien](http://x.fr/a)."), Some("http://x.fr/a"));
+    }
+
+    #[test]
+    fn headings_are_capped() {
+        let long = "é".repeat(1000);
+        let layout = layout(&format!("# {long}\n- x"));
+        let heading = layout.items[0].heading.as_deref().unwrap_or_default();
+        assert_eq!(heading.chars().count(), MAX_HEADING_CHARS);
+    }
+
+    #[test]
+    fn empty_and_degenerate_inputs() {
+        assert_eq!(layout(""), Layout::default());
+        assert_eq!(layout("\u{feff}"), Layout::default());
+        assert_eq!(layout("\n\r\n\t\t\n   \n"), Layout::default());
+        for text in [
+            "#", "-", "- ", "|", "||", "\\", "<br", "1", "1.", "•", "**", "****", "\t", "|\\",
+        ] {
+            let _ = layout(text);
+        }
+        assert_eq!(layout("|---|---|").tables.len(), 0);
+    }
+
+    #[test]
+    fn garbage_bytes_do_not_panic() {
+        let mut bytes = Vec::new();
+        let mut state: u32 = 0x2545_f491;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            bytes.push(state.to_le_bytes()[0]);
+        }
+        // Sprinkle the bytes the reader looks at, around multi-byte characters.
+        for (i, b) in "é|\t•–\n#*<br>`\\".bytes().cycle().take(20_000).enumerate() {
+            if let Some(slot) = bytes.get_mut(i * 9) {
+                *slot = b;
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let layout = layout(&text);
+        assert!(layout.tables.iter().all(|t| !t.rows.is_empty()));
+    }
+
+    #[test]
+    fn a_large_document_is_read() {
+        let row = "Opendatasoft\tsessionid\tSe souvenir de l'utilisateur\n\n";
+        let text = format!("Cookies\n\n{}", row.repeat(100_000));
+        let layout = layout(&text);
+        assert_eq!(layout.tables.len(), 1);
+        assert_eq!(layout.tables[0].rows.len(), 100_000);
+    }
+}
