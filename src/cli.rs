@@ -225,15 +225,9 @@ fn run_audit(args: AuditArgs) -> u8 {
         max_connections: args.max_connections as usize,
         engine,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime(tokio::runtime::Builder::new_multi_thread()) {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     let mut report = match runtime.block_on(pipeline::audit(targets, &options)) {
         Ok(report) => report,
@@ -277,15 +271,9 @@ fn run_charter(args: CharterArgs) -> u8 {
     let charter = match &source {
         CharterSource::File(path) => read_file(path, settings.max_body_bytes),
         CharterSource::Url(url) => {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
+            let runtime = match runtime(tokio::runtime::Builder::new_current_thread()) {
                 Ok(runtime) => runtime,
-                Err(error) => {
-                    eprintln!("error: cannot start the async runtime: {error}");
-                    return EXIT_USAGE;
-                }
+                Err(code) => return code,
             };
             // The user named this URL: robots.txt is not asked.
             let crawler = match Crawler::new(&args.resolve, 4, false) {
@@ -333,6 +321,14 @@ fn run_charter(args: CharterArgs) -> u8 {
             EXIT_ALL_FAILED
         }
     }
+}
+
+/// Builds an async runtime, or says why it could not and gives the exit code.
+fn runtime(mut builder: tokio::runtime::Builder) -> Result<tokio::runtime::Runtime, u8> {
+    builder.enable_all().build().map_err(|error| {
+        eprintln!("error: cannot start the async runtime: {error}");
+        EXIT_USAGE
+    })
 }
 
 /// A session as a document source that keeps no cookies: `charter` only reads.
