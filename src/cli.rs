@@ -11,6 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use url::Url;
 
+use crate::audit::catalog::Catalog;
+use crate::audit::rules::DEFAULT_LIFETIME_LIMIT_DAYS;
 use crate::charter::discover::{DocumentSource, read_configured, read_file};
 use crate::config::{self, CharterSource, CrawlSettings, Engine, Jurisdiction, Target};
 use crate::crawl::fetch::ResolveRule;
@@ -101,6 +103,12 @@ pub struct AuditArgs {
     /// Requests in flight over all targets together.
     #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub max_connections: u32,
+    /// Also know the cookies of the Open Cookie Database (its CSV file).
+    #[arg(long, value_name = "CSV")]
+    pub cookie_db: Option<PathBuf>,
+    /// Report cookies living longer than this many days (the CNIL's 13 months by default).
+    #[arg(long, default_value_t = DEFAULT_LIFETIME_LIMIT_DAYS, value_name = "DAYS", value_parser = clap::value_parser!(u64).range(1..=36_500))]
+    pub lifetime_limit_days: u64,
 }
 
 /// `--engine`.
@@ -219,11 +227,20 @@ fn run_audit(args: AuditArgs) -> u8 {
         );
         return EXIT_USAGE;
     }
+    let catalog = match load_catalog(args.cookie_db.as_deref()) {
+        Ok(catalog) => catalog,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
     let options = AuditOptions {
         resolve: args.resolve.clone(),
         respect_robots: !args.ignore_robots,
         max_connections: args.max_connections as usize,
         engine,
+        catalog: std::sync::Arc::new(catalog),
+        lifetime_limit_seconds: args.lifetime_limit_days * 86_400,
     };
     let runtime = match runtime(tokio::runtime::Builder::new_multi_thread()) {
         Ok(runtime) => runtime,
@@ -418,6 +435,31 @@ fn shorten(text: &str, max: usize) -> String {
     short
 }
 
+/// The built-in catalogue, plus the Open Cookie Database when `--cookie-db` names it. Rows it
+/// cannot read are named on stderr and skipped; a file that cannot be read at all is an error.
+fn load_catalog(cookie_db: Option<&Path>) -> Result<Catalog, String> {
+    let mut catalog = Catalog::built_in();
+    if let Some(path) = cookie_db {
+        let report = catalog
+            .add_open_cookie_database(path)
+            .map_err(|error| format!("--cookie-db: {error}"))?;
+        for skipped in &report.skipped {
+            eprintln!(
+                "warning: {}:{}: row skipped: {}",
+                path.display(),
+                skipped.line,
+                skipped.message
+            );
+        }
+        tracing::info!(
+            loaded = report.loaded,
+            skipped = report.skipped.len(),
+            "cookie database loaded"
+        );
+    }
+    Ok(catalog)
+}
+
 /// This process's peak resident memory in MiB, where the system says it (Linux `VmHWM`).
 ///
 /// `getrusage`'s `ru_maxrss` would be wrong here: it keeps the high-water mark of the process
@@ -487,15 +529,23 @@ fn print_summary(report: &Report) {
                     .iter()
                     .filter(|c| c.party == crate::site::Party::Third)
                     .count();
+                let mut counts = crate::report::types::SeverityCounts::default();
+                for finding in &target.findings {
+                    counts.add(finding.severity);
+                }
                 println!(
-                    "audited  {}: {} pages, {} requests, {} cookies ({} third-party), charter {}, {} findings",
+                    "audited  {}: {} pages, {} requests, {} cookies ({} third-party), charter {}, \
+                     findings: {} high, {} medium, {} low, {} info",
                     target.name,
                     target.crawl.pages.len(),
                     target.crawl.requests,
                     target.observed.len(),
                     third,
                     enum_word(&target.charter.status),
-                    target.findings.len()
+                    counts.high,
+                    counts.medium,
+                    counts.low,
+                    counts.info
                 );
             }
             TargetStatus::Failed => println!(

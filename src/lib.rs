@@ -5,6 +5,7 @@
 //! cookies) → [`report`] (the JSON contract of `DESIGN.md`). The binary in `main.rs` is a thin
 //! shell around [`cli`].
 
+pub mod audit;
 pub mod charter;
 pub mod cli;
 pub mod config;

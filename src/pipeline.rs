@@ -1,4 +1,4 @@
-//! The audit pipeline: targets → crawl → observations → report.
+//! The audit pipeline: targets → crawl → observations + charter → findings → report.
 //!
 //! The command line calls [`audit`]; benchmarks and tests call it too, so everything the
 //! `audit` command does apart from arguments, output and exit codes lives here.
@@ -10,6 +10,8 @@ use time::OffsetDateTime;
 use tokio::task::JoinSet;
 use url::Url;
 
+use crate::audit::catalog::Catalog;
+use crate::audit::rules::{self, Rules};
 use crate::charter::discover::{DocumentSource, find_charter};
 use crate::config::{Engine, Target};
 use crate::crawl::fetch::ResolveRule;
@@ -31,6 +33,10 @@ pub struct AuditOptions {
     pub max_connections: usize,
     /// The engine named on the command line, for the report header.
     pub engine: Engine,
+    /// Known cookies, for the purposes the rules need.
+    pub catalog: Arc<Catalog>,
+    /// `lifetime_over_limit` above this many seconds.
+    pub lifetime_limit_seconds: u64,
 }
 
 /// Audits every target concurrently and returns the report, targets in the order given.
@@ -45,7 +51,19 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
     let count = targets.len();
     for (index, target) in targets.into_iter().enumerate() {
         let crawler = crawler.clone();
-        tasks.spawn(async move { (index, audit_target(&crawler, target).await) });
+        let catalog = options.catalog.clone();
+        let limit = options.lifetime_limit_seconds;
+        tasks.spawn(async move {
+            let mut report = audit_target(&crawler, target).await;
+            if report.status == TargetStatus::Audited {
+                let rules = Rules {
+                    catalog: &catalog,
+                    lifetime_limit_seconds: limit,
+                };
+                rules::audit_target(&mut report, &rules);
+            }
+            (index, report)
+        });
     }
     let mut reports: Vec<Option<TargetReport>> = vec![None; count];
     while let Some(joined) = tasks.join_next().await {

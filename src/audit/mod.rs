@@ -1,0 +1,5 @@
+//! The audit: what was observed compared with what the charter declares, under the consent
+//! rules of the target's jurisdiction.
+
+pub mod catalog;
+pub mod rules;

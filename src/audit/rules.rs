@@ -1,0 +1,528 @@
+//! The rules: each finding kind of DESIGN, decided for one audited target.
+//!
+//! A cookie's purpose comes from its charter declaration when that is right, from the catalogue
+//! of known cookies when the declaration is missing or contradicted by it (a `_ga` filed as
+//! necessary is Google Analytics all the same).
+
+use serde_json::{Value, json};
+
+use super::catalog::{Appears, Catalog, KnownCookie, Necessity};
+use crate::config::Jurisdiction;
+use crate::report::types::{
+    Category, CharterStatus, Declaration, Finding, MatchKind, ObservedCookie, Phase, SameSite,
+    Severity, TargetReport,
+};
+use crate::site::Party;
+
+/// The CNIL's limit for cookie lifetimes: 13 months, as days.
+pub const DEFAULT_LIFETIME_LIMIT_DAYS: u64 = 395;
+
+const DAY: i64 = 86_400;
+
+/// What the rules need beyond the target itself.
+#[derive(Debug, Clone)]
+pub struct Rules<'c> {
+    /// Known cookies and their real purposes.
+    pub catalog: &'c Catalog,
+    /// `lifetime_over_limit` above this many seconds.
+    pub lifetime_limit_seconds: u64,
+}
+
+/// Fills `declared_as` of every observed cookie and the findings of an audited target.
+pub fn audit_target(target: &mut TargetReport, rules: &Rules<'_>) {
+    let mut findings = Vec::new();
+    let declared = &target.charter.declared;
+    let charter_read = target.charter.status == CharterStatus::Parsed;
+    let https = target.url.starts_with("https://");
+    if !charter_read {
+        findings.push(charter_missing(target));
+    }
+    for cookie in &mut target.observed {
+        cookie.declared_as = declaration_for(declared, &cookie.name).map(|d| d.name.clone());
+    }
+    for cookie in &target.observed {
+        let declaration = declaration_for(declared, &cookie.name);
+        let known = rules.catalog.lookup(&cookie.name, &cookie.domain);
+        let purpose = Purpose::of(declaration, known);
+        let judged = Judged {
+            cookie,
+            declaration,
+            known,
+            purpose,
+        };
+        findings.extend(undeclared(&judged, charter_read));
+        findings.extend(set_without_consent(&judged, target.jurisdiction));
+        findings.extend(category_mismatch(&judged));
+        findings.extend(lifetime_mismatch(&judged));
+        findings.extend(lifetime_over_limit(&judged, rules.lifetime_limit_seconds));
+        findings.extend(insecure_attributes(&judged, https));
+    }
+    for declaration in declared {
+        findings.extend(not_observed(declaration, &target.observed, rules.catalog));
+    }
+    for malformed in &target.malformed_set_cookies {
+        findings.push(Finding {
+            kind: "malformed_set_cookie".into(),
+            severity: Severity::Low,
+            cookie: None,
+            message: format!(
+                "A Set-Cookie header from {} cannot be parsed ({}); browsers may drop it or read it \
+                 differently: fix the header.",
+                malformed.set_by, malformed.error
+            ),
+            evidence: json!({
+                "raw": malformed.raw,
+                "error": malformed.error,
+                "set_by": malformed.set_by,
+                "seen_on": malformed.seen_on,
+                "count": malformed.count,
+            }),
+        });
+    }
+    // Worst first; within a severity, in the order cookies were seen.
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    target.findings = findings;
+}
+
+/// The declaration that covers `name`: an exact one first, else the first family in charter
+/// order.
+pub fn declaration_for<'d>(declared: &'d [Declaration], name: &str) -> Option<&'d Declaration> {
+    declared
+        .iter()
+        .find(|d| d.match_kind == MatchKind::Exact && d.name == name)
+        .or_else(|| {
+            declared
+                .iter()
+                .find(|d| d.match_kind != MatchKind::Exact && d.matches(name))
+        })
+}
+
+/// Where a cookie's purpose was learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PurposeSource {
+    Charter,
+    Catalogue,
+    Unknown,
+}
+
+/// What a cookie is for, as far as the audit can tell.
+#[derive(Debug, Clone, Copy)]
+struct Purpose {
+    category: Category,
+    source: PurposeSource,
+    /// Why it is strictly necessary, when the catalogue says so and nothing contradicts it.
+    necessity: Option<Necessity>,
+}
+
+impl Purpose {
+    fn of(declaration: Option<&Declaration>, known: Option<&KnownCookie>) -> Purpose {
+        let declared = declaration
+            .map(|d| d.category)
+            .filter(|c| *c != Category::Unknown);
+        let catalogued = known.map(|k| k.category);
+        let contradicted = matches!(declared, Some(Category::Necessary | Category::Functional))
+            && matches!(catalogued, Some(Category::Statistics | Category::Marketing));
+        let (category, source) = match (declared, catalogued) {
+            (Some(_), Some(real)) if contradicted => (real, PurposeSource::Catalogue),
+            (Some(declared), _) => (declared, PurposeSource::Charter),
+            (None, Some(real)) => (real, PurposeSource::Catalogue),
+            (None, None) => (Category::Unknown, PurposeSource::Unknown),
+        };
+        // A site that files a necessary cookie as statistics is believed: it asks for consent.
+        let necessity = known
+            .and_then(|k| k.necessity)
+            .filter(|_| matches!(category, Category::Necessary | Category::Functional));
+        Purpose {
+            category,
+            source,
+            necessity,
+        }
+    }
+
+    fn strictly_necessary(&self) -> bool {
+        self.category == Category::Necessary || self.necessity.is_some()
+    }
+
+    fn describe(&self, known: Option<&KnownCookie>) -> String {
+        let category = category_word(self.category);
+        match (self.source, known) {
+            (PurposeSource::Catalogue, Some(k)) => format!("{category}, {}", k.platform),
+            (PurposeSource::Charter, _) => format!("{category} per the charter"),
+            _ => "purpose unknown".to_string(),
+        }
+    }
+}
+
+struct Judged<'a> {
+    cookie: &'a ObservedCookie,
+    declaration: Option<&'a Declaration>,
+    known: Option<&'a KnownCookie>,
+    purpose: Purpose,
+}
+
+impl Judged<'_> {
+    fn evidence(&self) -> Value {
+        json!({
+            "cookie": cookie_evidence(self.cookie),
+            "declaration": self.declaration,
+            "catalogue": self.known.map(known_evidence),
+        })
+    }
+
+    fn party(&self) -> &'static str {
+        match self.cookie.party {
+            Party::First => "first-party",
+            Party::Third => "third-party",
+        }
+    }
+}
+
+fn finding(kind: &str, severity: Severity, judged: &Judged<'_>, message: String) -> Finding {
+    Finding {
+        kind: kind.into(),
+        severity,
+        cookie: Some(judged.cookie.name.clone()),
+        message,
+        evidence: judged.evidence(),
+    }
+}
+
+fn charter_missing(target: &TargetReport) -> Finding {
+    let charter = &target.charter;
+    let source = charter.source.as_deref().unwrap_or("-");
+    let why = charter.error.as_deref().unwrap_or("no reason given");
+    let message = match charter.status {
+        CharterStatus::Unreachable => format!(
+            "The cookie charter at {source} could not be fetched ({why}): publish it where \
+             visitors and this audit can read it."
+        ),
+        CharterStatus::Unparsed => format!(
+            "The cookie charter at {source} was read but declares no cookie this audit could \
+             understand ({why}): list each cookie with its name, purpose and duration in a table."
+        ),
+        _ => format!(
+            "No cookie charter was found ({why}): publish one and link it from every page, or set \
+             `charter` for this target in targets.toml."
+        ),
+    };
+    Finding {
+        kind: "charter_missing".into(),
+        severity: Severity::High,
+        cookie: None,
+        message,
+        evidence: json!({ "status": charter.status, "source": charter.source, "error": charter.error }),
+    }
+}
+
+fn undeclared(judged: &Judged<'_>, charter_read: bool) -> Option<Finding> {
+    if judged.declaration.is_some() {
+        return None;
+    }
+    let purpose = judged.purpose;
+    let serious = judged.cookie.party == Party::Third
+        || (!purpose.strictly_necessary() && purpose.category != Category::Unknown);
+    let severity = if serious {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    let cookie = judged.cookie;
+    let charter = if charter_read {
+        "the charter does not declare it"
+    } else {
+        "no charter declares it"
+    };
+    Some(finding(
+        "undeclared",
+        severity,
+        judged,
+        format!(
+            "{} ({}, {}) is set by {} but {charter}: declare it, or stop setting it.",
+            cookie.name,
+            judged.party(),
+            purpose.describe(judged.known),
+            cookie.set_by
+        ),
+    ))
+}
+
+fn set_without_consent(judged: &Judged<'_>, jurisdiction: Jurisdiction) -> Option<Finding> {
+    let cookie = judged.cookie;
+    if !matches!(cookie.phase, Phase::None | Phase::Reject) {
+        return None;
+    }
+    let reason = consent_needed(judged, jurisdiction)?;
+    let when = match cookie.phase {
+        Phase::Reject => "even after the visitor refused consent (the worst case)",
+        _ => "before any consent was given",
+    };
+    Some(finding(
+        "set_without_consent",
+        Severity::High,
+        judged,
+        format!(
+            "{} ({}) is set by {} on {} {when}; {reason}: set it only after consent.",
+            cookie.name,
+            judged.purpose.describe(judged.known),
+            cookie.set_by,
+            cookie.first_seen_on
+        ),
+    ))
+}
+
+/// Why the cookie needs consent under `jurisdiction`, or `None` when it is exempt.
+fn consent_needed(judged: &Judged<'_>, jurisdiction: Jurisdiction) -> Option<String> {
+    let rules = match jurisdiction {
+        Jurisdiction::Eu => "the ePrivacy Directive (art. 5(3))",
+        Jurisdiction::Be => "the Belgian APD's rules",
+        Jurisdiction::Fr => "the CNIL's rules",
+    };
+    let purpose = judged.purpose;
+    if purpose.strictly_necessary() {
+        return None;
+    }
+    let cookie = judged.cookie;
+    match purpose.category {
+        Category::Statistics if jurisdiction == Jurisdiction::Fr => {
+            let first_party = cookie.party == Party::First;
+            let within = cookie
+                .attributes
+                .lifetime_seconds
+                .is_none_or(|s| s <= 395 * DAY);
+            if first_party && within {
+                // The CNIL exempts first-party audience measurement kept at most 13 months.
+                None
+            } else if !first_party {
+                Some(format!(
+                    "third-party audience measurement needs consent under {rules}"
+                ))
+            } else {
+                Some(format!(
+                    "audience measurement kept longer than 13 months needs consent under {rules}"
+                ))
+            }
+        }
+        Category::Statistics => Some(format!("audience measurement needs consent under {rules}")),
+        Category::Marketing => Some(format!(
+            "advertising and tracking need consent under {rules}"
+        )),
+        Category::Functional => Some(format!(
+            "only strictly necessary cookies are exempt under {rules}, not preferences"
+        )),
+        Category::Unknown if cookie.party == Party::Third => Some(format!(
+            "a third-party cookie of unknown purpose needs consent under {rules}"
+        )),
+        Category::Unknown | Category::Necessary => None,
+    }
+}
+
+fn category_mismatch(judged: &Judged<'_>) -> Option<Finding> {
+    let declaration = judged.declaration?;
+    let known = judged.known?;
+    let filed_harmless = matches!(
+        declaration.category,
+        Category::Necessary | Category::Functional
+    );
+    let really = matches!(known.category, Category::Statistics | Category::Marketing);
+    if !(filed_harmless && really) {
+        return None;
+    }
+    Some(finding(
+        "category_mismatch",
+        Severity::Medium,
+        judged,
+        format!(
+            "{} is filed as {} in the charter but is a known {} cookie ({}): file it under {} and \
+             ask for consent.",
+            judged.cookie.name,
+            category_word(declaration.category),
+            category_word(known.category),
+            known.platform,
+            category_word(known.category)
+        ),
+    ))
+}
+
+fn lifetime_mismatch(judged: &Judged<'_>) -> Option<Finding> {
+    let declaration = judged.declaration?;
+    let declared = declaration.duration_seconds?;
+    let cookie = judged.cookie;
+    let written = declaration.duration.as_deref().unwrap_or("?");
+    let problem = match (declared, cookie.attributes.lifetime_seconds) {
+        (0, Some(lives)) => format!(
+            "is declared a session cookie (\"{written}\") but lives {}",
+            human_duration(lives)
+        ),
+        (declared, None) if declared > 0 => {
+            format!("is declared to live \"{written}\" but is a session cookie")
+        }
+        (declared, Some(lives)) if declared > 0 => {
+            let declared = declared as i64;
+            if lives * 2 > declared * 3 && lives - declared >= DAY {
+                format!(
+                    "lives {} where the charter says \"{written}\"",
+                    human_duration(lives)
+                )
+            } else {
+                return None;
+            }
+        }
+        _ => return None,
+    };
+    Some(finding(
+        "lifetime_mismatch",
+        Severity::Medium,
+        judged,
+        format!(
+            "{} {problem}: correct the charter or the cookie.",
+            cookie.name
+        ),
+    ))
+}
+
+fn lifetime_over_limit(judged: &Judged<'_>, limit: u64) -> Option<Finding> {
+    let lives = judged.cookie.attributes.lifetime_seconds?;
+    if lives <= limit as i64 {
+        return None;
+    }
+    Some(finding(
+        "lifetime_over_limit",
+        Severity::Medium,
+        judged,
+        format!(
+            "{} is set to live {}, longer than {} (the CNIL's 13 months by default): shorten it.",
+            judged.cookie.name,
+            human_duration(lives),
+            human_duration(limit as i64)
+        ),
+    ))
+}
+
+fn insecure_attributes(judged: &Judged<'_>, https: bool) -> Option<Finding> {
+    let cookie = judged.cookie;
+    // The site answers for its own cookies; a third party's are the third party's to fix.
+    if cookie.party != Party::First {
+        return None;
+    }
+    let attributes = &cookie.attributes;
+    let mut problems = Vec::new();
+    if https && !attributes.secure {
+        problems.push("no Secure on an HTTPS site, so it may be sent over plain HTTP");
+    }
+    if attributes.same_site == Some(SameSite::None) && !attributes.secure {
+        problems.push("SameSite=None without Secure, which browsers reject");
+    }
+    // Django's csrftoken is left out on purpose: the page's scripts must read it to send it
+    // back, and HttpOnly on it protects nothing (Django's own documentation says so).
+    if is_session_identifier(judged) && !attributes.http_only {
+        problems.push(
+            "a session identifier readable by scripts (no HttpOnly), which an injected script could steal",
+        );
+    }
+    if problems.is_empty() {
+        return None;
+    }
+    Some(finding(
+        "insecure_attributes",
+        Severity::Low,
+        judged,
+        format!("{}: {}.", cookie.name, problems.join("; ")),
+    ))
+}
+
+fn is_session_identifier(judged: &Judged<'_>) -> bool {
+    let by_catalogue = judged
+        .known
+        .and_then(|k| k.necessity)
+        .is_some_and(|n| matches!(n, Necessity::Session | Necessity::Authentication));
+    let name = judged.cookie.name.to_ascii_lowercase();
+    by_catalogue || name.contains("sessid") || name.contains("session") || name == "sid"
+}
+
+fn not_observed(
+    declaration: &Declaration,
+    observed: &[ObservedCookie],
+    catalog: &Catalog,
+) -> Option<Finding> {
+    if observed.iter().any(|c| declaration.matches(&c.name)) {
+        return None;
+    }
+    let expected = match catalog.lookup(&declaration.name, "").map(|k| k.appears) {
+        Some(Appears::AfterLogin) => "; expected, as it is set only after login",
+        Some(Appears::AfterConsent) => "; expected, as it is set only after consent is given",
+        _ => "; it may be set only on pages not visited, or no longer at all",
+    };
+    Some(Finding {
+        kind: "not_observed".into(),
+        severity: Severity::Info,
+        cookie: Some(declaration.name.clone()),
+        message: format!(
+            "{} is declared in the charter but was never set during the crawl{expected}.",
+            declaration.name
+        ),
+        evidence: json!({ "declaration": declaration }),
+    })
+}
+
+/// The observed cookie as evidence: what the site asked for, never its value.
+fn cookie_evidence(cookie: &ObservedCookie) -> Value {
+    json!({
+        "name": cookie.name,
+        "domain": cookie.domain,
+        "path": cookie.path,
+        "party": cookie.party,
+        "source": cookie.source,
+        "phase": cookie.phase,
+        "secure": cookie.attributes.secure,
+        "http_only": cookie.attributes.http_only,
+        "same_site": cookie.attributes.same_site,
+        "session": cookie.attributes.session,
+        "lifetime_seconds": cookie.attributes.lifetime_seconds,
+        "value": "[not stored]",
+        "value_length": cookie.value_length,
+        "set_by": cookie.set_by,
+        "first_seen_on": cookie.first_seen_on,
+        "seen_on_pages": cookie.seen_on_pages,
+    })
+}
+
+fn known_evidence(known: &KnownCookie) -> Value {
+    json!({
+        "name": known.name,
+        "family": known.family,
+        "platform": known.platform,
+        "category": known.category,
+        "lifetime_seconds": known.lifetime_seconds,
+        "necessity": known.necessity,
+        "origin": known.origin,
+    })
+}
+
+fn category_word(category: Category) -> &'static str {
+    match category {
+        Category::Necessary => "necessary",
+        Category::Functional => "functional",
+        Category::Statistics => "statistics",
+        Category::Marketing => "marketing",
+        Category::Unknown => "unknown",
+    }
+}
+
+/// "13 months", "2 years", "30 minutes": how people say lifetimes.
+pub fn human_duration(seconds: i64) -> String {
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    match seconds {
+        s if s >= 365 * DAY && s % (365 * DAY) == 0 => plural(s / (365 * DAY), "year"),
+        s if s >= 30 * DAY && s % (30 * DAY) == 0 => plural(s / (30 * DAY), "month"),
+        s if s >= 2 * 365 * DAY => format!("{:.1} years", s as f64 / (365 * DAY) as f64),
+        s if s >= 60 * DAY => plural(s / (30 * DAY), "month"),
+        s if s >= DAY => plural(s / DAY, "day"),
+        s if s >= 3_600 => plural(s / 3_600, "hour"),
+        s if s >= 60 => plural(s / 60, "minute"),
+        s => plural(s, "second"),
+    }
+}
+
+#[cfg(test)]
+#[path = "rules_tests.rs"]
+mod tests;
