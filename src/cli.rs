@@ -18,7 +18,9 @@ use crate::config::{self, CharterSource, CrawlSettings, Engine, Jurisdiction, Ta
 use crate::crawl::fetch::ResolveRule;
 use crate::crawl::{Crawler, Document, Session};
 use crate::pipeline::{self, AuditOptions};
+use crate::report::load::load_report;
 use crate::report::types::{Charter, CharterStatus, Report, Severity, TargetStatus};
+use crate::report::{diff, merge, write_atomically};
 
 /// Audit done, nothing at or above `--fail-on`.
 pub const EXIT_OK: u8 = 0;
@@ -47,13 +49,60 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Audit every target of targets.toml and write reports/<run-id>/report.json.
+    /// Audit every target of targets.toml and write `reports/<run-id>/report.json`.
     Audit(AuditArgs),
+    /// What changed between two reports: cookies, attributes, declarations, findings.
+    ///
+    /// Exit 0, or 1 with --fail-on-change when anything changed; 2 when a file is not a report.
+    Diff(DiffArgs),
+    /// Rebuild the HTML report from a JSON report (e.g. old reports with a new template).
+    Render(RenderArgs),
+    /// Join the reports of shards of one run into one report.
+    Merge(MergeArgs),
     /// Fetch or read one cookie charter and print the cookies it declares.
     ///
     /// Exit 0 when cookies were read, 1 when the document was read but declares none that could
     /// be understood, 3 when it could not be fetched or read.
     Charter(CharterArgs),
+}
+
+/// Arguments of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older report.
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+    /// The newer report.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// Print the differences as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when anything changed (cron mails only on change).
+    #[arg(long)]
+    pub fail_on_change: bool,
+}
+
+/// Arguments of `render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The JSON report.
+    #[arg(value_name = "report.json")]
+    pub report: PathBuf,
+    /// Where to write the HTML (default: beside the JSON, with .html).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shard reports, in shard order.
+    #[arg(value_name = "REPORT.json", required = true, num_args = 1..)]
+    pub reports: Vec<PathBuf>,
+    /// Where to write the merged report.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 /// Arguments of `charter`.
@@ -79,7 +128,7 @@ pub struct AuditArgs {
     /// The targets file.
     #[arg(long, default_value = "targets.toml", value_name = "FILE")]
     pub targets: PathBuf,
-    /// Where reports are written: <OUT>/<run-id>/report.json and <OUT>/latest.json.
+    /// Where reports are written: `OUT/<run-id>/report.json` and `OUT/latest.json`.
     #[arg(long, default_value = "reports", value_name = "DIR")]
     pub out: PathBuf,
     /// Audit only the target of this name (repeatable).
@@ -106,6 +155,12 @@ pub struct AuditArgs {
     /// Also know the cookies of the Open Cookie Database (its CSV file).
     #[arg(long, value_name = "CSV")]
     pub cookie_db: Option<PathBuf>,
+    /// Compare with this earlier report: the differences go into the new report and its HTML.
+    #[arg(long, value_name = "REPORT.json", conflicts_with = "against_latest")]
+    pub baseline: Option<PathBuf>,
+    /// Compare with `OUT/latest.json`, the previous run (nothing to compare on a first run).
+    #[arg(long)]
+    pub against_latest: bool,
     /// Report cookies living longer than this many days (the CNIL's 13 months by default).
     #[arg(long, default_value_t = DEFAULT_LIFETIME_LIMIT_DAYS, value_name = "DAYS", value_parser = clap::value_parser!(u64).range(1..=36_500))]
     pub lifetime_limit_days: u64,
@@ -191,6 +246,9 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Audit(args) => run_audit(args),
         Command::Charter(args) => run_charter(args),
+        Command::Diff(args) => run_diff(args),
+        Command::Render(args) => run_render(args),
+        Command::Merge(args) => run_merge(args),
     };
     ExitCode::from(code)
 }
@@ -227,6 +285,13 @@ fn run_audit(args: AuditArgs) -> u8 {
         );
         return EXIT_USAGE;
     }
+    let baseline = match load_baseline(&args) {
+        Ok(baseline) => baseline,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
     let catalog = match load_catalog(args.cookie_db.as_deref()) {
         Ok(catalog) => catalog,
         Err(message) => {
@@ -253,7 +318,9 @@ fn run_audit(args: AuditArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    print_summary(&report);
+    if let Some(baseline) = &baseline {
+        report.changes = Some(diff::diff(baseline, &report));
+    }
     tracing::info!(
         targets = report.targets.len(),
         peak_rss_mb = peak_rss_mb()
@@ -261,18 +328,142 @@ fn run_audit(args: AuditArgs) -> u8 {
             .unwrap_or_default(),
         "run finished"
     );
-    match crate::report::write_run(&args.out, &mut report) {
+    let written = crate::report::write_run(&args.out, &mut report);
+    print_summary(&report);
+    match written {
         Ok(paths) => {
-            println!("report: {}", paths.report_json.display());
-            println!("latest: {}", paths.latest_json.display());
+            println!(
+                "reports: {} {}",
+                paths.report_json.display(),
+                paths.report_html.display()
+            );
+            println!(
+                "latest:  {} {}",
+                paths.latest_json.display(),
+                paths.latest_html.display()
+            );
         }
         Err(error) => {
             eprintln!("error: {error}");
+            eprintln!("exit {EXIT_ALL_FAILED}: the audit ran but its report could not be written");
             // The audit ran but its result is lost: a script must not take this run for a pass.
             return EXIT_ALL_FAILED;
         }
     }
     exit_code(&report, args.fail_on.map(Severity::from))
+}
+
+/// The report to compare with: `--baseline`, or `<out>/latest.json` with `--against-latest`
+/// (absent on a first run, which is not an error).
+fn load_baseline(args: &AuditArgs) -> Result<Option<Report>, String> {
+    let path = match (&args.baseline, args.against_latest) {
+        (Some(path), _) => path.clone(),
+        (None, true) => {
+            let latest = args.out.join("latest.json");
+            if !latest.exists() {
+                eprintln!(
+                    "note: {} does not exist yet: nothing to compare this run with",
+                    latest.display()
+                );
+                return Ok(None);
+            }
+            latest
+        }
+        (None, false) => return Ok(None),
+    };
+    load_report(&path).map(Some).map_err(|e| e.to_string())
+}
+
+fn run_diff(args: DiffArgs) -> u8 {
+    let (old, new) = match (load_report(&args.old), load_report(&args.new)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(error), _) | (_, Err(error)) => {
+            eprintln!("error: {error}");
+            return EXIT_USAGE;
+        }
+    };
+    let changes = diff::diff(&old, &new);
+    if args.json {
+        match serde_json::to_string_pretty(&changes) {
+            Ok(json) => println!("{json}"),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return EXIT_USAGE;
+            }
+        }
+    } else {
+        print!("{}", diff::render_text(&changes));
+    }
+    if changes.changed && args.fail_on_change {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn run_render(args: RenderArgs) -> u8 {
+    let report = match load_report(&args.report) {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return EXIT_USAGE;
+        }
+    };
+    let output = args
+        .output
+        .unwrap_or_else(|| args.report.with_extension("html"));
+    let written = crate::report::html::render(&report)
+        .map_err(|e| e.to_string())
+        .and_then(|html| write_atomically(&output, html.as_bytes()).map_err(|e| e.to_string()));
+    match written {
+        Ok(()) => {
+            println!("{}", output.display());
+            EXIT_OK
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            EXIT_ALL_FAILED
+        }
+    }
+}
+
+fn run_merge(args: MergeArgs) -> u8 {
+    let mut reports = Vec::new();
+    for path in &args.reports {
+        match load_report(path) {
+            Ok(report) => reports.push((path.display().to_string(), report)),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let merged = match merge::merge(reports) {
+        Ok(merged) => merged,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return EXIT_USAGE;
+        }
+    };
+    let written = serde_json::to_vec_pretty(&merged)
+        .map_err(|e| e.to_string())
+        .and_then(|json| write_atomically(&args.output, &json).map_err(|e| e.to_string()));
+    match written {
+        Ok(()) => {
+            println!(
+                "{}: {} targets ({} audited, {} failed)",
+                args.output.display(),
+                merged.totals.targets,
+                merged.totals.audited,
+                merged.totals.failed
+            );
+            EXIT_OK
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            EXIT_ALL_FAILED
+        }
+    }
 }
 
 fn run_charter(args: CharterArgs) -> u8 {
@@ -474,14 +665,15 @@ fn peak_rss_mb() -> Option<f64> {
 /// The exit code a finished run deserves.
 pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
     if !report.targets.is_empty() && report.totals.audited == 0 {
-        eprintln!("error: no target could be audited (exit {EXIT_ALL_FAILED})");
+        eprintln!("exit {EXIT_ALL_FAILED}: no target could be audited");
         return EXIT_ALL_FAILED;
     }
     if let Some(threshold) = fail_on {
         let count = report.totals.findings.at_or_above(threshold);
         if count > 0 {
+            let word = enum_word(&threshold);
             eprintln!(
-                "{count} finding(s) at or above {threshold:?} (exit {EXIT_FINDINGS}, --fail-on)"
+                "exit {EXIT_FINDINGS}: {count} finding(s) at or above {word} (--fail-on {word})"
             );
             return EXIT_FINDINGS;
         }
@@ -533,26 +725,51 @@ fn print_summary(report: &Report) {
                 for finding in &target.findings {
                     counts.add(finding.severity);
                 }
+                // Findings are sorted worst first.
+                let worst = target
+                    .findings
+                    .first()
+                    .map(|f| {
+                        format!(
+                            "; worst: {} {} {}",
+                            enum_word(&f.severity),
+                            f.kind,
+                            printable(f.cookie.as_deref().unwrap_or(""))
+                        )
+                    })
+                    .unwrap_or_default();
                 println!(
-                    "audited  {}: {} pages, {} requests, {} cookies ({} third-party), charter {}, \
-                     findings: {} high, {} medium, {} low, {} info",
-                    target.name,
+                    "audited  {}: {} pages, {} cookies ({} third-party), charter {}; \
+                     findings {} high, {} medium, {} low, {} info{}",
+                    printable(&target.name),
                     target.crawl.pages.len(),
-                    target.crawl.requests,
                     target.observed.len(),
                     third,
                     enum_word(&target.charter.status),
                     counts.high,
                     counts.medium,
                     counts.low,
-                    counts.info
+                    counts.info,
+                    worst.trim_end()
                 );
             }
             TargetStatus::Failed => println!(
                 "failed   {}: {}",
-                target.name,
-                target.error.as_deref().unwrap_or("unknown error")
+                printable(&target.name),
+                printable(target.error.as_deref().unwrap_or("unknown error"))
             ),
+        }
+    }
+    if let Some(changes) = &report.changes {
+        let changed = changes.targets.len();
+        if changes.changed {
+            println!(
+                "changes since run {}: {changed} target(s) changed (details in the report; \
+                 `cookie-audit diff` prints them)",
+                printable(&changes.old_run)
+            );
+        } else {
+            println!("no changes since run {}", printable(&changes.old_run));
         }
     }
 }

@@ -87,6 +87,7 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
         },
         totals: Totals::of(&targets),
         targets,
+        changes: None,
     })
 }
 

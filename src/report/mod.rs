@@ -1,6 +1,11 @@
-//! Reports: the JSON contract ([`types`]) and writing it to disk without ever leaving a half file.
+//! Reports: the JSON contract ([`types`]), writing it to disk without ever leaving a half file,
+//! reading it back, the HTML rendering, the differences between two runs, and merging shards.
 
+pub mod diff;
+pub mod html;
+pub mod load;
+pub mod merge;
 pub mod types;
 mod write;
 
-pub use write::{ReportPaths, WriteError, run_id, write_run};
+pub use write::{ReportPaths, WriteError, run_id, write_atomically, write_run};

@@ -33,6 +33,9 @@ pub enum WriteError {
     /// The report could not be serialised.
     #[error("cannot serialise the report: {0}")]
     Serialize(#[from] serde_json::Error),
+    /// The HTML report could not be rendered.
+    #[error("cannot render the HTML report: {0}")]
+    Html(#[from] super::html::HtmlError),
 }
 
 /// Where a run's files were written.
@@ -40,8 +43,12 @@ pub enum WriteError {
 pub struct ReportPaths {
     /// `reports/<run-id>/report.json`.
     pub report_json: PathBuf,
+    /// `reports/<run-id>/report.html`.
+    pub report_html: PathBuf,
     /// `reports/latest.json`.
     pub latest_json: PathBuf,
+    /// `reports/latest.html`.
+    pub latest_html: PathBuf,
 }
 
 /// A run identifier from its start time: sortable, and safe as a folder name on every system.
@@ -58,10 +65,12 @@ pub fn run_id(started_at: OffsetDateTime) -> String {
     )
 }
 
-/// Writes `report` to `<out>/<run id>/report.json` and refreshes `<out>/latest.json`.
+/// Writes `report` to `<out>/<run id>/report.json` and `report.html`, then refreshes
+/// `<out>/latest.json` and `<out>/latest.html`.
 ///
 /// When a folder of the same run id exists already (two runs in one second), a suffix is added
-/// and the report's `run.id` is updated to match, so the id always names the folder.
+/// and the report's `run.id` is updated to match, so the id always names the folder. Both files
+/// are rendered before anything is written, so a rendering failure leaves `latest.*` as it was.
 pub fn write_run(out: &Path, report: &mut Report) -> Result<ReportPaths, WriteError> {
     std::fs::create_dir_all(out).map_err(|source| WriteError::CreateDir {
         path: out.to_path_buf(),
@@ -69,14 +78,18 @@ pub fn write_run(out: &Path, report: &mut Report) -> Result<ReportPaths, WriteEr
     })?;
     let run_dir = create_run_dir(out, &mut report.run.id)?;
     let json = serde_json::to_vec_pretty(report)?;
-    let report_json = run_dir.join("report.json");
-    write_atomically(&report_json, &json)?;
-    let latest_json = out.join("latest.json");
-    write_atomically(&latest_json, &json)?;
-    Ok(ReportPaths {
-        report_json,
-        latest_json,
-    })
+    let html = super::html::render(report)?;
+    let paths = ReportPaths {
+        report_json: run_dir.join("report.json"),
+        report_html: run_dir.join("report.html"),
+        latest_json: out.join("latest.json"),
+        latest_html: out.join("latest.html"),
+    };
+    write_atomically(&paths.report_json, &json)?;
+    write_atomically(&paths.report_html, html.as_bytes())?;
+    write_atomically(&paths.latest_json, &json)?;
+    write_atomically(&paths.latest_html, html.as_bytes())?;
+    Ok(paths)
 }
 
 fn create_run_dir(out: &Path, id: &mut String) -> Result<PathBuf, WriteError> {
@@ -108,7 +121,7 @@ fn create_run_dir(out: &Path, id: &mut String) -> Result<PathBuf, WriteError> {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let wrap = |source| WriteError::Write {
         path: path.to_path_buf(),
