@@ -24,12 +24,7 @@ const CLEAN_CHARTER: &str = r#"<table><tr><th>Nom du cookie</th><th>Finalités</
 <tr><td>sessionid</td><td>Authentification</td><td>2 semaines</td></tr></table>"#;
 
 fn web(host: &str, path: &str, headers: &HeaderMap) -> axum::response::Response {
-    let port = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.rsplit(':').next())
-        .unwrap_or("80")
-        .to_string();
+    let port = request_port(headers);
     match (host, path) {
         (_, "/robots.txt") => html(404, &[], ""),
         ("www.portal.test", "/") => html(

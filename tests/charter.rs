@@ -127,12 +127,7 @@ fn portal(
     kind: &'static str,
 ) -> impl Fn(&str, &str, &HeaderMap) -> axum::response::Response + Send + Sync {
     move |host, path, headers| {
-        let port = headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.rsplit(':').next())
-            .unwrap_or("80")
-            .to_string();
+        let port = request_port(headers);
         match (kind, host, path) {
             (_, "www.portal.test", "/robots.txt") => html(404, &[], ""),
             ("link", "www.portal.test", "/") => html(

@@ -176,12 +176,7 @@ fn run_portal(extra_toml: &str, extra_args: &[&str]) -> (Run, Value, tempfile::T
 // The handler needs the port, known only once the server is bound: it reads it from the Host.
 fn portal_handler() -> impl Fn(&str, &str, &HeaderMap) -> axum::response::Response + Send + Sync {
     move |host, path, headers| {
-        let port: u16 = headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.rsplit(':').next())
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(80);
+        let port: u16 = request_port(headers).parse().unwrap_or(80);
         portal(port)(host, path, headers)
     }
 }

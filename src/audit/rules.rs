@@ -144,7 +144,7 @@ impl Purpose {
     }
 
     fn describe(&self, known: Option<&KnownCookie>) -> String {
-        let category = category_word(self.category);
+        let category = Category::as_str(self.category);
         match (self.source, known) {
             (PurposeSource::Catalogue, Some(k)) => format!("{category}, {}", k.platform),
             (PurposeSource::Charter, _) => format!("{category} per the charter"),
@@ -335,10 +335,10 @@ fn category_mismatch(judged: &Judged<'_>) -> Option<Finding> {
             "{} is filed as {} in the charter but is a known {} cookie ({}): file it under {} and \
              ask for consent.",
             judged.cookie.name,
-            category_word(declaration.category),
-            category_word(known.category),
+            Category::as_str(declaration.category),
+            Category::as_str(known.category),
             known.platform,
-            category_word(known.category)
+            Category::as_str(known.category)
         ),
     ))
 }
@@ -496,16 +496,6 @@ fn known_evidence(known: &KnownCookie) -> Value {
         "necessity": known.necessity,
         "origin": known.origin,
     })
-}
-
-fn category_word(category: Category) -> &'static str {
-    match category {
-        Category::Necessary => "necessary",
-        Category::Functional => "functional",
-        Category::Statistics => "statistics",
-        Category::Marketing => "marketing",
-        Category::Unknown => "unknown",
-    }
 }
 
 /// "13 months", "2 years", "30 minutes": how people say lifetimes.

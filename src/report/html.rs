@@ -572,7 +572,7 @@ impl<'a> CharterView<'a> {
                         MatchKind::Prefix => "prefix",
                         MatchKind::Pattern => "pattern",
                     },
-                    category: category(d.category),
+                    category: Category::as_str(d.category),
                     duration: d.duration.as_deref(),
                     duration_seconds: d.duration_seconds,
                     understood: duration_in_words(d),
@@ -820,16 +820,6 @@ fn charter_status(status: CharterStatus) -> &'static str {
         CharterStatus::NotFound => "not found",
         CharterStatus::Unreachable => "unreachable",
         CharterStatus::Unparsed => "unreadable",
-    }
-}
-
-fn category(category: Category) -> &'static str {
-    match category {
-        Category::Necessary => "necessary",
-        Category::Functional => "functional",
-        Category::Statistics => "statistics",
-        Category::Marketing => "marketing",
-        Category::Unknown => "unknown",
     }
 }
 

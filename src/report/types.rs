@@ -269,6 +269,19 @@ pub enum Category {
     Unknown,
 }
 
+impl Category {
+    /// The word used in reports, e.g. `statistics`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Necessary => "necessary",
+            Category::Functional => "functional",
+            Category::Statistics => "statistics",
+            Category::Marketing => "marketing",
+            Category::Unknown => "unknown",
+        }
+    }
+}
+
 /// One cookie declared by a charter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Declaration {

@@ -81,6 +81,16 @@ async fn dispatch(State(handler): State<Arc<Handler>>, request: Request<Body>) -
     handler(&host, &path, request.headers())
 }
 
+/// The port a request was sent to, from its `Host` header (handlers build links with it).
+pub fn request_port(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.rsplit(':').next())
+        .unwrap_or("80")
+        .to_string()
+}
+
 /// A port on which nothing listens (bound, then released).
 pub fn closed_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
