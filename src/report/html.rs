@@ -1135,7 +1135,7 @@ mod tests {
     fn an_empty_run_still_renders() {
         let html = render(&report(vec![], Json::Null)).expect("renders");
         assert!(html.contains("This run has no portals."));
-        assert!(html.contains("No portal set a cookie that needs consent"));
+        assert!(html.contains("No portal could be audited"));
         assert!(html.contains("<title>Cookie audit — run 20261124T113550Z</title>"));
         assert!(!html.contains("Changes since run"));
     }
@@ -1250,5 +1250,22 @@ mod tests {
             parts,
             [("high", "0.00", "33.33"), ("low", "33.33", "16.67")]
         );
+    }
+
+    #[test]
+    fn a_run_where_nothing_was_audited_claims_nothing_about_consent() {
+        let report: Report = serde_json::from_value(serde_json::json!({
+            "schema_version": 1,
+            "tool": {"name": "cookie-audit", "version": "0.1.0"},
+            "run": {"id": "r", "started_at": "2026-11-24T10:00:00Z",
+                    "finished_at": "2026-11-24T10:00:01Z", "engine": "http", "partial": false},
+            "targets": [],
+            "totals": {"targets": 1, "audited": 0, "failed": 1,
+                       "findings": {"high": 0, "medium": 0, "low": 0, "info": 0}}
+        }))
+        .unwrap();
+        let html = render(&report).unwrap();
+        assert!(html.contains("No portal could be audited"));
+        assert!(!html.contains("No audited portal set a cookie"));
     }
 }
