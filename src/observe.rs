@@ -38,7 +38,7 @@ pub struct ObservationBook {
 }
 
 /// What a book holds once the crawl is over.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Observations {
     /// Cookies in the order they were first set.
     pub cookies: Vec<ObservedCookie>,

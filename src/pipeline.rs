@@ -177,10 +177,7 @@ fn target_report(
     charter: Charter,
     observations: Option<Observations>,
 ) -> TargetReport {
-    let observations = observations.unwrap_or(Observations {
-        cookies: Vec::new(),
-        malformed: Vec::new(),
-    });
+    let observations = observations.unwrap_or_default();
     let (status, error) = match outcome.failure {
         Some(why) => (TargetStatus::Failed, Some(why)),
         None => (TargetStatus::Audited, None),

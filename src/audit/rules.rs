@@ -38,10 +38,9 @@ pub fn audit_target(target: &mut TargetReport, rules: &Rules<'_>) {
         findings.push(charter_missing(target));
     }
     for cookie in &mut target.observed {
-        cookie.declared_as = declaration_for(declared, &cookie.name).map(|d| d.name.clone());
-    }
-    for cookie in &target.observed {
         let declaration = declaration_for(declared, &cookie.name);
+        cookie.declared_as = declaration.map(|d| d.name.clone());
+        let cookie = &*cookie;
         let known = rules.catalog.lookup(&cookie.name, &cookie.domain);
         let purpose = Purpose::of(declaration, known);
         let judged = Judged {
