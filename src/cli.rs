@@ -137,6 +137,10 @@ pub struct AuditArgs {
     /// The engine for every target, overriding targets.toml.
     #[arg(long, value_enum)]
     pub engine: Option<EngineArg>,
+    /// The Chromium binary for the browser engine (default: Debian's /usr/lib/chromium/chromium,
+    /// then /usr/bin/chromium and the like).
+    #[arg(long, env = "CHROME", value_name = "PATH")]
+    pub chromium: Option<PathBuf>,
     /// Exit 1 when a finding at or above this severity exists.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
@@ -277,14 +281,19 @@ fn run_audit(args: AuditArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let engine = args.engine.map(Engine::from).unwrap_or(Engine::Http);
-    if engine == Engine::Browser || targets.iter().any(|t| t.settings.engine == Engine::Browser) {
-        eprintln!(
-            "error: the browser engine is not available in this version yet; \
-             use --engine http or engine = \"http\" in targets.toml"
-        );
-        return EXIT_USAGE;
+    let mut targets = targets;
+    if let Some(engine) = args.engine {
+        for target in &mut targets {
+            target.settings.engine = engine.into();
+        }
     }
+    // The run's engine, for the report header: the one every target used, else the browser's
+    // when any target used it (the run then needed Chromium).
+    let engine = if targets.iter().any(|t| t.settings.engine == Engine::Browser) {
+        Engine::Browser
+    } else {
+        Engine::Http
+    };
     let baseline = match load_baseline(&args) {
         Ok(baseline) => baseline,
         Err(message) => {
@@ -306,6 +315,11 @@ fn run_audit(args: AuditArgs) -> u8 {
         engine,
         catalog: std::sync::Arc::new(catalog),
         lifetime_limit_seconds: args.lifetime_limit_days * 86_400,
+        browser: crate::browser::BrowserOptions {
+            executable: args.chromium.clone(),
+            resolve: Vec::new(),
+            command_timeout: std::time::Duration::from_secs(30),
+        },
     };
     let runtime = match runtime(tokio::runtime::Builder::new_multi_thread()) {
         Ok(runtime) => runtime,

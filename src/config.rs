@@ -46,12 +46,30 @@ pub const MAX_TIMEOUT_SECS: u64 = 86_400;
 /// The largest accepted `max_body_bytes`: 1 GiB.
 pub const MAX_BODY_BYTES_LIMIT: u64 = 1 << 30;
 
+/// The largest accepted `settle_ms`: one minute, beyond which a page is not
+/// settling but stuck, and a crawl of many pages would take forever.
+pub const MAX_SETTLE_MS: u64 = 60_000;
+
+/// The longest accepted consent selector, in bytes; real ones are far shorter,
+/// so anything longer is a pasting accident.
+const MAX_SELECTOR_BYTES: usize = 1_000;
+
+/// Selectors of the Opendatasoft portal's banner; each lists several class
+/// names for the same button so that one preset fits portals whose markup differs.
+const OPENDATASOFT_ACCEPT: &str = ".ods-cookies-banner__button--accept, \
+                                   .ods-cookie-consent__accept, \
+                                   button[data-consent=\"accept\"]";
+const OPENDATASOFT_REJECT: &str = ".ods-cookies-banner__button--refuse, \
+                                   .ods-cookie-consent__refuse, \
+                                   button[data-consent=\"refuse\"]";
+
 const DEFAULT_MAX_PAGES: usize = 30;
 const DEFAULT_MAX_DEPTH: usize = 2;
 const DEFAULT_CONCURRENCY: usize = 2;
 const DEFAULT_DELAY_MS: u64 = 500;
 const DEFAULT_TIMEOUT_SECS: u64 = 30;
 const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+const DEFAULT_SETTLE_MS: u64 = 1000;
 
 const TOP_LEVEL_KEYS: &[&str] = &["defaults", "target"];
 const TARGET_ONLY_KEYS: &[&str] = &["name", "url", "charter", "start", "jurisdiction"];
@@ -64,7 +82,11 @@ const SETTINGS_KEYS: &[&str] = &[
     "engine",
     "user_agent",
     "max_body_bytes",
+    "settle_ms",
+    "consent",
 ];
+const CONSENT_KEYS: &[&str] = &["accept", "reject"];
+const CONSENT_PRESETS: &[&str] = &["opendatasoft"];
 
 /// How pages are fetched; the browser engine exists because many consent
 /// banners only set cookies from JavaScript.
@@ -135,6 +157,28 @@ pub enum CharterSource {
     File(PathBuf),
 }
 
+/// CSS selectors of a consent banner's buttons; with them the browser engine audits a target
+/// without interaction, after refusing, and after accepting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentSelectors {
+    /// The button that accepts every cookie.
+    pub accept: String,
+    /// The button that refuses every cookie that needs consent.
+    pub reject: String,
+}
+
+impl ConsentSelectors {
+    /// The buttons of the banner Opendatasoft portals share, written
+    /// `consent = "opendatasoft"` in `targets.toml`, so the many portals built
+    /// on it need no hand-written selectors.
+    pub fn opendatasoft() -> Self {
+        Self {
+            accept: OPENDATASOFT_ACCEPT.to_owned(),
+            reject: OPENDATASOFT_REJECT.to_owned(),
+        }
+    }
+}
+
 /// Crawl limits and manners; one set applies per target so a fragile site can
 /// be crawled more gently than the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +200,14 @@ pub struct CrawlSettings {
     /// Responses larger than this are cut off, so one huge download cannot
     /// exhaust memory.
     pub max_body_bytes: u64,
+    /// With the browser engine, the least time in milliseconds to wait after a
+    /// page's load event, and then until the network is quiet, before reading
+    /// its cookies, so that timers and late scripts have set theirs.
+    pub settle_ms: u64,
+    /// With the browser engine, the consent banner's buttons; when set, the
+    /// target is audited without interaction, after refusing and after
+    /// accepting, to show what each choice really changes.
+    pub consent: Option<ConsentSelectors>,
 }
 
 impl Default for CrawlSettings {
@@ -170,6 +222,8 @@ impl Default for CrawlSettings {
             engine: Engine::Http,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            settle_ms: DEFAULT_SETTLE_MS,
+            consent: None,
         }
     }
 }
@@ -404,6 +458,8 @@ enum Section<'a> {
         index: usize,
         name: Option<&'a str>,
     },
+    /// Inside a `consent` table, wherever that table is.
+    Consent,
 }
 
 impl Section<'_> {
@@ -412,6 +468,7 @@ impl Section<'_> {
             Self::TopLevel => TOP_LEVEL_KEYS.to_vec(),
             Self::Defaults => SETTINGS_KEYS.to_vec(),
             Self::Target { .. } => [TARGET_ONLY_KEYS, SETTINGS_KEYS].concat(),
+            Self::Consent => CONSENT_KEYS.to_vec(),
         }
     }
 
@@ -439,6 +496,7 @@ impl fmt::Display for Section<'_> {
                 name: Some(name), ..
             } => write!(f, "[[target]] {name:?}"),
             Self::Target { index, name: None } => write!(f, "[[target]] #{index}"),
+            Self::Consent => f.write_str("the `consent` table"),
         }
     }
 }
@@ -454,7 +512,7 @@ fn unknown_key(src: &Source<'_>, key: &Key<'_>, section: Section<'_>) -> ConfigE
     };
     let preposition = match section {
         Section::TopLevel => "at",
-        Section::Defaults | Section::Target { .. } => "in",
+        Section::Defaults | Section::Target { .. } | Section::Consent => "in",
     };
     src.error_at(
         key.span(),
@@ -678,6 +736,15 @@ fn apply_setting(
             };
             settings.max_body_bytes = number(src, key, value, rule)?;
         }
+        "settle_ms" => {
+            let rule = NumberRule {
+                min: 0,
+                max: MAX_SETTLE_MS,
+                example: DEFAULT_SETTLE_MS,
+            };
+            settings.settle_ms = number(src, key, value, rule)?;
+        }
+        "consent" => settings.consent = consent(src, value)?,
         "engine" => settings.engine = keyword(src, key, value)?,
         "user_agent" => settings.user_agent = user_agent(src, value)?,
         _ => return Ok(false),
@@ -951,6 +1018,137 @@ fn user_agent(src: &Source<'_>, value: &Value<'_>) -> Result<String, ConfigError
     Ok(written.to_owned())
 }
 
+const CONSENT_TABLE_EXAMPLE: &str =
+    "consent = { accept = \"#cookie-banner .accept\", reject = \"#cookie-banner .reject\" }";
+
+/// Both ways of naming a banner's buttons, for help texts that cannot tell
+/// which one the user was after.
+fn consent_forms() -> String {
+    format!(
+        "write consent = \"opendatasoft\" for the Opendatasoft banner, \
+         or the buttons' CSS selectors, e.g. {CONSENT_TABLE_EXAMPLE}"
+    )
+}
+
+/// Reads `consent`; `None` means no consent phases, which `false` spells out
+/// so a target can switch off a consent set in `[defaults]`.
+fn consent(src: &Source<'_>, value: &Value<'_>) -> Result<Option<ConsentSelectors>, ConfigError> {
+    match value.get_ref() {
+        DeValue::Boolean(false) => Ok(None),
+        DeValue::Boolean(true) => Err(src
+            .error_at(
+                value.span(),
+                "`consent = true` does not say which buttons to click",
+            )
+            .with_help(format!(
+                "{}; consent = false audits without consent phases",
+                consent_forms()
+            ))),
+        DeValue::String(preset) => consent_preset(src, value, preset).map(Some),
+        DeValue::Table(table) => consent_table(src, value, table).map(Some),
+        _ => Err(type_error(
+            src,
+            "`consent`",
+            value,
+            "a preset name, a table of CSS selectors or `false`",
+            &consent_forms(),
+        )),
+    }
+}
+
+fn consent_preset(
+    src: &Source<'_>,
+    value: &Value<'_>,
+    written: &str,
+) -> Result<ConsentSelectors, ConfigError> {
+    if written == "opendatasoft" {
+        return Ok(ConsentSelectors::opendatasoft());
+    }
+    let hint = closest(written, CONSENT_PRESETS)
+        .map(|suggestion| format!("did you mean \"{suggestion}\"? "))
+        .unwrap_or_default();
+    let presets: Vec<String> = CONSENT_PRESETS
+        .iter()
+        .map(|preset| format!("\"{preset}\""))
+        .collect();
+    Err(src
+        .error_at(value.span(), format!("unknown consent preset {written:?}"))
+        .with_help(format!(
+            "{hint}known presets: {}; or give the buttons' CSS selectors, \
+             e.g. {CONSENT_TABLE_EXAMPLE}",
+            presets.join(", ")
+        )))
+}
+
+fn consent_table(
+    src: &Source<'_>,
+    value: &Value<'_>,
+    table: &DeTable<'_>,
+) -> Result<ConsentSelectors, ConfigError> {
+    let mut accept = None;
+    let mut reject = None;
+    for (key, selector) in in_file_order(table) {
+        match key_name(key) {
+            "accept" => accept = Some(css_selector(src, "accept", selector)?),
+            "reject" => reject = Some(css_selector(src, "reject", selector)?),
+            _ => return Err(unknown_key(src, key, Section::Consent)),
+        }
+    }
+    let missing = |key: &str, example: &str, button: &str| {
+        src.error_at(value.span(), format!("`consent` has no `{key}`"))
+            .with_help(format!(
+                "add {key} = {example}, the CSS selector of the button that {button}"
+            ))
+    };
+    Ok(ConsentSelectors {
+        accept: accept.ok_or_else(|| {
+            missing(
+                "accept",
+                "\"#cookie-banner .accept\"",
+                "accepts every cookie",
+            )
+        })?,
+        reject: reject.ok_or_else(|| {
+            missing(
+                "reject",
+                "\"#cookie-banner .reject\"",
+                "refuses every cookie that needs consent",
+            )
+        })?,
+    })
+}
+
+/// Checks a selector now, because a broken one would otherwise only show up
+/// as a banner the browser never clicks, deep into the audit.
+fn css_selector(src: &Source<'_>, key: &str, value: &Value<'_>) -> Result<String, ConfigError> {
+    let subject = format!("`consent.{key}`");
+    let example = format!("{key} = \"#cookie-banner .{key}\"");
+    let written = value.get_ref().as_str().ok_or_else(|| {
+        type_error(
+            src,
+            &subject,
+            value,
+            "a string",
+            &format!("put the CSS selector in quotes, e.g. {example}"),
+        )
+    })?;
+    let problem = if written.trim().is_empty() {
+        format!("{subject} must not be empty")
+    } else if written.len() > MAX_SELECTOR_BYTES {
+        format!(
+            "{subject} must be at most {MAX_SELECTOR_BYTES} bytes long, found {}",
+            written.len()
+        )
+    } else if scraper::Selector::parse(written).is_err() {
+        format!("{subject} is not a CSS selector: `{written}`")
+    } else {
+        return Ok(written.to_owned());
+    };
+    Err(src
+        .error_at(value.span(), problem)
+        .with_help(format!("e.g. {example}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1035,6 +1233,8 @@ mod tests {
             engine: Engine::Http,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             max_body_bytes: 10 * 1024 * 1024,
+            settle_ms: 1000,
+            consent: None,
         };
         assert_eq!(CrawlSettings::default(), expected);
         assert_eq!(config.defaults, expected);
@@ -1069,6 +1269,8 @@ mod tests {
                 engine: Engine::Browser,
                 user_agent: "audit-bot/2.0 (+https://example.org/bot)".to_owned(),
                 max_body_bytes: 5_000_000,
+                settle_ms: DEFAULT_SETTLE_MS,
+                consent: None,
             }
         );
 
@@ -1101,6 +1303,8 @@ mod tests {
                 engine: Engine::Http,
                 user_agent: "audit-bot/2.0 (target override)".to_owned(),
                 max_body_bytes: 1_048_576,
+                settle_ms: DEFAULT_SETTLE_MS,
+                consent: None,
             }
         );
 
@@ -1238,7 +1442,10 @@ mod tests {
             help(&err).starts_with("did you mean `max_pages`? allowed keys: name, url, charter, start, jurisdiction, max_pages, max_depth"),
             "{err}"
         );
-        assert!(help(&err).ends_with("max_body_bytes"), "{err}");
+        assert!(
+            help(&err).ends_with("max_body_bytes, settle_ms, consent"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -1276,7 +1483,7 @@ mod tests {
         assert_eq!(
             help(&err),
             "did you mean `timeout_secs`? allowed keys: max_pages, max_depth, concurrency, \
-             delay_ms, timeout_secs, engine, user_agent, max_body_bytes"
+             delay_ms, timeout_secs, engine, user_agent, max_body_bytes, settle_ms, consent"
         );
     }
 
@@ -1803,5 +2010,281 @@ mod tests {
                 .starts_with(&format!("{}:1:1: no [[target]] defined", path.display())),
             "{err}"
         );
+    }
+
+    #[test]
+    fn settle_ms_is_inherited_and_overridden() {
+        let config = parse_ok(&doc(&[
+            "[defaults]",
+            "settle_ms = 2500",
+            "[[target]]",
+            "name = \"inherits\"",
+            "url = \"https://a.example/\"",
+            "[[target]]",
+            "name = \"overrides\"",
+            "url = \"https://b.example/\"",
+            "settle_ms = 0",
+            "[[target]]",
+            "name = \"at-the-limit\"",
+            "url = \"https://c.example/\"",
+            "settle_ms = 60_000",
+        ]));
+        assert_eq!(config.defaults.settle_ms, 2500);
+        let settle: Vec<u64> = config
+            .targets
+            .iter()
+            .map(|target| target.settings.settle_ms)
+            .collect();
+        assert_eq!(settle, [2500, 0, MAX_SETTLE_MS]);
+
+        let config = parse_ok(&target_with(""));
+        assert_eq!(config.targets[0].settings.settle_ms, 1000);
+    }
+
+    #[test]
+    fn settle_ms_out_of_range_is_rejected() {
+        let cases = [
+            (
+                target_with("settle_ms = 60001"),
+                (4, 13),
+                "`settle_ms` must be at most 60000, found 60001",
+                "e.g. settle_ms = 1000",
+            ),
+            (
+                doc(&["[defaults]", "settle_ms = -1"]),
+                (2, 13),
+                "`settle_ms` must not be negative, found -1",
+                "e.g. settle_ms = 1000",
+            ),
+            (
+                target_with("settle_ms = \"1s\""),
+                (4, 13),
+                "`settle_ms` must be a whole number, found the string \"1s\"",
+                "write it without quotes or decimals, e.g. settle_ms = 1000",
+            ),
+        ];
+        for (text, position, message, expected_help) in cases {
+            let err = parse_err(&text);
+            assert_eq!((err.line(), err.column()), position, "{err}");
+            assert_eq!(err.message(), message);
+            assert_eq!(help(&err), expected_help);
+        }
+    }
+
+    fn selectors(accept: &str, reject: &str) -> Option<ConsentSelectors> {
+        Some(ConsentSelectors {
+            accept: accept.to_owned(),
+            reject: reject.to_owned(),
+        })
+    }
+
+    #[test]
+    fn consent_in_defaults_is_inherited_and_false_switches_it_off() {
+        let config = parse_ok(&doc(&[
+            "[defaults]",
+            "engine = \"browser\"",
+            "consent = { accept = \"#banner .yes\", reject = \"#banner button.no\" }",
+            "[[target]]",
+            "name = \"inherits\"",
+            "url = \"https://a.example/\"",
+            "[[target]]",
+            "name = \"opts-out\"",
+            "url = \"https://b.example/\"",
+            "consent = false",
+            "[[target]]",
+            "name = \"own-banner\"",
+            "url = \"https://c.example/\"",
+            "consent = { reject = \"#refuse\", accept = \"#agree\" }",
+        ]));
+        let banner = selectors("#banner .yes", "#banner button.no");
+        assert_eq!(config.defaults.consent, banner);
+        let consent: Vec<_> = config
+            .targets
+            .iter()
+            .map(|target| target.settings.consent.clone())
+            .collect();
+        assert_eq!(consent, [banner, None, selectors("#agree", "#refuse")]);
+        assert_eq!(parse_ok(&target_with("")).defaults.consent, None);
+    }
+
+    #[test]
+    fn consent_may_also_be_written_as_a_sub_table_or_dotted_keys() {
+        let expected = selectors("#agree", "#refuse");
+        for text in [
+            doc(&[
+                "[[target]]",
+                "name = \"site\"",
+                "url = \"https://example.org/\"",
+                "[target.consent]",
+                "accept = \"#agree\"",
+                "reject = \"#refuse\"",
+            ]),
+            doc(&[
+                "[defaults.consent]",
+                "accept = \"#agree\"",
+                "reject = \"#refuse\"",
+                "[[target]]",
+                "name = \"site\"",
+                "url = \"https://example.org/\"",
+            ]),
+            target_with("consent.accept = \"#agree\"\nconsent.reject = \"#refuse\""),
+        ] {
+            let config = parse_ok(&text);
+            assert_eq!(config.targets[0].settings.consent, expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn opendatasoft_preset_gives_its_banner_selectors() {
+        let config = parse_ok(&doc(&[
+            "[defaults]",
+            "consent = \"opendatasoft\"",
+            "[[target]]",
+            "name = \"site\"",
+            "url = \"https://example.org/\"",
+        ]));
+        let expected = selectors(
+            ".ods-cookies-banner__button--accept, .ods-cookie-consent__accept, \
+             button[data-consent=\"accept\"]",
+            ".ods-cookies-banner__button--refuse, .ods-cookie-consent__refuse, \
+             button[data-consent=\"refuse\"]",
+        );
+        assert_eq!(config.targets[0].settings.consent, expected);
+        assert_eq!(Some(ConsentSelectors::opendatasoft()), expected);
+    }
+
+    #[test]
+    fn opendatasoft_selectors_are_valid_css() {
+        let preset = ConsentSelectors::opendatasoft();
+        for selector in [&preset.accept, &preset.reject] {
+            assert!(scraper::Selector::parse(selector).is_ok(), "{selector}");
+        }
+    }
+
+    #[test]
+    fn consent_errors_point_at_the_value() {
+        let long = format!("#{}", "a".repeat(MAX_SELECTOR_BYTES));
+        let cases = [
+            (
+                target_with("consent = { accept = \"#agree\" }"),
+                (4, 11),
+                "`consent` has no `reject`".to_owned(),
+                "add reject = \"#cookie-banner .reject\", the CSS selector of the button \
+                 that refuses every cookie that needs consent",
+            ),
+            (
+                doc(&[
+                    "[[target]]",
+                    "name = \"site\"",
+                    "url = \"https://example.org/\"",
+                    "[target.consent]",
+                    "reject = \"#refuse\"",
+                ]),
+                (4, 1),
+                "`consent` has no `accept`".to_owned(),
+                "add accept = \"#cookie-banner .accept\", the CSS selector of the button \
+                 that accepts every cookie",
+            ),
+            (
+                target_with("consent = { accept = \"#a\", reject = \"#r\", click = \"#c\" }"),
+                (4, 43),
+                "unknown key `click` in the `consent` table".to_owned(),
+                "allowed keys: accept, reject",
+            ),
+            (
+                doc(&[
+                    "[defaults]",
+                    "consent = { acept = \"#a\", reject = \"#r\" }",
+                ]),
+                (2, 13),
+                "unknown key `acept` in the `consent` table".to_owned(),
+                "did you mean `accept`? allowed keys: accept, reject",
+            ),
+            (
+                target_with("consent = { accept = \"button[\", reject = \"#r\" }"),
+                (4, 22),
+                "`consent.accept` is not a CSS selector: `button[`".to_owned(),
+                "e.g. accept = \"#cookie-banner .accept\"",
+            ),
+            (
+                target_with("consent = { accept = \"#a\", reject = \" \" }"),
+                (4, 37),
+                "`consent.reject` must not be empty".to_owned(),
+                "e.g. reject = \"#cookie-banner .reject\"",
+            ),
+            (
+                target_with(&format!(
+                    "consent = {{ accept = \"{long}\", reject = \"#r\" }}"
+                )),
+                (4, 22),
+                "`consent.accept` must be at most 1000 bytes long, found 1001".to_owned(),
+                "e.g. accept = \"#cookie-banner .accept\"",
+            ),
+            (
+                target_with("consent = { accept = 1, reject = \"#r\" }"),
+                (4, 22),
+                "`consent.accept` must be a string, found the number 1".to_owned(),
+                "put the CSS selector in quotes, e.g. accept = \"#cookie-banner .accept\"",
+            ),
+        ];
+        for (text, position, message, expected_help) in cases {
+            let err = parse_err(&text);
+            assert_eq!((err.line(), err.column()), position, "{err}");
+            assert_eq!(err.message(), message);
+            assert_eq!(help(&err), expected_help);
+        }
+    }
+
+    #[test]
+    fn consent_must_be_a_preset_a_table_or_false() {
+        let forms = "write consent = \"opendatasoft\" for the Opendatasoft banner, \
+                     or the buttons' CSS selectors, e.g. consent = { accept = \
+                     \"#cookie-banner .accept\", reject = \"#cookie-banner .reject\" }";
+        let cases = [
+            (
+                target_with("consent = 3"),
+                4,
+                "`consent` must be a preset name, a table of CSS selectors or `false`, \
+                 found the number 3",
+                forms.to_owned(),
+            ),
+            (
+                target_with("consent = [\"#agree\", \"#refuse\"]"),
+                4,
+                "`consent` must be a preset name, a table of CSS selectors or `false`, \
+                 found a list",
+                forms.to_owned(),
+            ),
+            (
+                doc(&["[defaults]", "consent = true"]),
+                2,
+                "`consent = true` does not say which buttons to click",
+                format!("{forms}; consent = false audits without consent phases"),
+            ),
+            (
+                target_with("consent = \"OpenDataSoft\""),
+                4,
+                "unknown consent preset \"OpenDataSoft\"",
+                "did you mean \"opendatasoft\"? known presets: \"opendatasoft\"; or give the \
+                 buttons' CSS selectors, e.g. consent = { accept = \"#cookie-banner .accept\", \
+                 reject = \"#cookie-banner .reject\" }"
+                    .to_owned(),
+            ),
+            (
+                target_with("consent = \"onetrust\""),
+                4,
+                "unknown consent preset \"onetrust\"",
+                "known presets: \"opendatasoft\"; or give the buttons' CSS selectors, \
+                 e.g. consent = { accept = \"#cookie-banner .accept\", \
+                 reject = \"#cookie-banner .reject\" }"
+                    .to_owned(),
+            ),
+        ];
+        for (text, line, message, expected_help) in cases {
+            let err = parse_err(&text);
+            assert_eq!((err.line(), err.column()), (line, 11), "{err}");
+            assert_eq!(err.message(), message);
+            assert_eq!(help(&err), expected_help);
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! shell around [`cli`].
 
 pub mod audit;
+pub mod browser;
 pub mod charter;
 pub mod cli;
 pub mod config;

@@ -10,11 +10,11 @@ use std::time::SystemTime;
 use cookie::Expiration;
 use url::Url;
 
-use crate::crawl::CookieEvent;
-use crate::crawl::fetch::RAW_HEADER_KEEP;
+use crate::crawl::fetch::{CookieVia, RAW_HEADER_KEEP};
+use crate::crawl::{CookieEvent, Sighting, StorageEvent};
 use crate::report::types::{
     CookieAttributes, CookieSource, CookieVariant, MalformedSetCookie, ObservedCookie, Phase,
-    SameSite,
+    SameSite, StorageEntry, StorageKind,
 };
 use crate::site::Site;
 
@@ -22,15 +22,29 @@ use crate::site::Site;
 const MAX_VARIANTS: usize = 10;
 /// At most this many distinct malformed headers are kept per target.
 const MAX_MALFORMED: usize = 100;
+/// At most this many cookies and storage keys are kept per target, so a site that invents a
+/// name per request cannot grow a report without bound.
+const MAX_OBSERVATIONS: usize = 10_000;
 /// `Expires`-based lifetimes drift by the seconds between two responses; below this they are
 /// the same lifetime.
 const LIFETIME_TOLERANCE_SECS: i64 = 60;
 
+/// A cookie's identity within one target's report.
+type CookieKey = (String, String, String, Phase);
+/// A storage key's identity within one target's report.
+type StorageKey = (String, StorageKind, String, Phase);
+
 /// Collects the observations of one target.
 pub struct ObservationBook {
     site: Site,
+    phase: Phase,
     cookies: Vec<ObservedCookie>,
-    by_key: HashMap<(String, String, String), usize>,
+    by_key: HashMap<CookieKey, usize>,
+    /// Cookies only the browser's store showed, kept in case nothing better shows them.
+    store_only: Vec<(CookieKey, ObservedCookie)>,
+    storage: Vec<StorageEntry>,
+    storage_keys: HashMap<StorageKey, usize>,
+    storage_snapshots: Vec<(StorageKey, StorageEntry)>,
     pages_of: Vec<HashSet<u32>>,
     page_ids: HashMap<String, u32>,
     malformed: Vec<MalformedSetCookie>,
@@ -42,6 +56,8 @@ pub struct ObservationBook {
 pub struct Observations {
     /// Cookies in the order they were first set.
     pub cookies: Vec<ObservedCookie>,
+    /// Web Storage keys (browser engine), in the order first seen.
+    pub storage: Vec<StorageEntry>,
     /// Headers that could not be parsed.
     pub malformed: Vec<MalformedSetCookie>,
 }
@@ -51,8 +67,13 @@ impl ObservationBook {
     pub fn new(site: Site) -> ObservationBook {
         ObservationBook {
             site,
+            phase: Phase::None,
             cookies: Vec::new(),
             by_key: HashMap::new(),
+            store_only: Vec::new(),
+            storage: Vec::new(),
+            storage_keys: HashMap::new(),
+            storage_snapshots: Vec::new(),
             pages_of: Vec::new(),
             page_ids: HashMap::new(),
             malformed: Vec::new(),
@@ -60,8 +81,21 @@ impl ObservationBook {
         }
     }
 
-    /// Records one `Set-Cookie` header seen during the crawl.
-    pub fn record(&mut self, event: &CookieEvent) {
+    /// The consent phase the next sightings belong to.
+    pub fn set_phase(&mut self, phase: Phase) {
+        self.phase = phase;
+    }
+
+    /// Records one thing the crawl saw the site store.
+    pub fn record(&mut self, sighting: &Sighting) {
+        match sighting {
+            Sighting::Cookie(event) => self.record_cookie(event),
+            Sighting::Storage(event) => self.record_storage(event),
+        }
+    }
+
+    /// Records one cookie line: a header, a script's write, or the store's word.
+    pub fn record_cookie(&mut self, event: &CookieEvent) {
         let header = &event.set_cookie;
         let cookie = match &header.parsed {
             Ok(cookie) => cookie,
@@ -75,11 +109,11 @@ impl ObservationBook {
             Some(domain) if !domain.is_empty() => {
                 (domain.trim_start_matches('.').to_ascii_lowercase(), false)
             }
-            _ => (header.set_by.host_str().unwrap_or("").to_string(), true),
+            _ => (header.scope.host_str().unwrap_or("").to_string(), true),
         };
         let path = match cookie.path() {
             Some(path) if path.starts_with('/') => path.to_string(),
-            _ => default_path(&header.set_by),
+            _ => default_path(&header.scope),
         };
         let attributes = CookieAttributes {
             secure: cookie.secure().unwrap_or(false),
@@ -92,8 +126,26 @@ impl ObservationBook {
             session: lifetime.is_none(),
             lifetime_seconds: lifetime,
         };
+        let key = (cookie.name().to_string(), domain, path, self.phase);
+        let source = match header.via {
+            CookieVia::Header => CookieSource::Http,
+            CookieVia::Script => CookieSource::Javascript,
+            // Scripts cannot set HttpOnly cookies; anything else the store alone showed was
+            // most likely written by a script the hook did not reach (a worker, say).
+            CookieVia::Store if attributes.http_only => CookieSource::Http,
+            CookieVia::Store => CookieSource::Javascript,
+        };
+        if header.via == CookieVia::Store {
+            if !self.by_key.contains_key(&key)
+                && !self.store_only.iter().any(|(k, _)| *k == key)
+                && self.store_only.len() < MAX_OBSERVATIONS
+            {
+                let observed = self.new_observation(&key, host_only, source, attributes, event);
+                self.store_only.push((key, observed));
+            }
+            return;
+        }
         let page_id = self.page_id(&event.page);
-        let key = (cookie.name().to_string(), domain, path);
         if let Some(&index) = self.by_key.get(&key) {
             self.pages_of[index].insert(page_id);
             let observed = &mut self.cookies[index];
@@ -116,33 +168,95 @@ impl ObservationBook {
             }
             return;
         }
-        let (name, domain, path) = key.clone();
-        let party = self.site.party_of(&domain);
+        if self.cookies.len() >= MAX_OBSERVATIONS {
+            return;
+        }
+        let observed = self.new_observation(&key, host_only, source, attributes, event);
         self.by_key.insert(key, self.cookies.len());
         self.pages_of.push(HashSet::from([page_id]));
-        self.cookies.push(ObservedCookie {
+        self.cookies.push(observed);
+    }
+
+    fn new_observation(
+        &self,
+        key: &CookieKey,
+        host_only: bool,
+        source: CookieSource,
+        attributes: CookieAttributes,
+        event: &CookieEvent,
+    ) -> ObservedCookie {
+        let (name, domain, path, phase) = key.clone();
+        let header = &event.set_cookie;
+        ObservedCookie {
+            party: self.site.party_of(&domain),
             name,
             domain,
             host_only,
             path,
-            party,
-            source: CookieSource::Http,
-            phase: Phase::None,
+            source,
+            phase,
             attributes,
-            value_length: cookie.value().len(),
+            value_length: header.parsed.as_ref().map_or(0, |c| c.value().len()),
             set_by: header.set_by.to_string(),
             first_seen_on: event.page.to_string(),
             seen_on_pages: 1,
             declared_as: None,
             blocked: header.refused.clone(),
             variants: Vec::new(),
-        });
+        }
     }
 
-    /// The observations, in the order cookies were first set.
+    /// Records one Web Storage key.
+    pub fn record_storage(&mut self, event: &StorageEvent) {
+        let key = (
+            event.origin.clone(),
+            event.kind,
+            event.key.clone(),
+            self.phase,
+        );
+        let entry = StorageEntry {
+            origin: event.origin.clone(),
+            kind: event.kind,
+            key: event.key.clone(),
+            value_length: event.value_length,
+            set_by: event.set_by.to_string(),
+            phase: self.phase,
+        };
+        if self.storage_keys.contains_key(&key) {
+            return;
+        }
+        if event.from_snapshot {
+            if !self.storage_snapshots.iter().any(|(k, _)| *k == key)
+                && self.storage_snapshots.len() < MAX_OBSERVATIONS
+            {
+                self.storage_snapshots.push((key, entry));
+            }
+            return;
+        }
+        if self.storage.len() < MAX_OBSERVATIONS {
+            self.storage_keys.insert(key, self.storage.len());
+            self.storage.push(entry);
+        }
+    }
+
+    /// The observations, in the order cookies were first set; what only the browser's store
+    /// showed comes last.
     pub fn finish(self) -> Observations {
+        let mut cookies = self.cookies;
+        for (key, observed) in self.store_only {
+            if !self.by_key.contains_key(&key) {
+                cookies.push(observed);
+            }
+        }
+        let mut storage = self.storage;
+        for (key, entry) in self.storage_snapshots {
+            if !self.storage_keys.contains_key(&key) {
+                storage.push(entry);
+            }
+        }
         Observations {
-            cookies: self.cookies,
+            cookies,
+            storage,
             malformed: self.malformed,
         }
     }
@@ -243,13 +357,7 @@ mod tests {
 
     fn event(raw: &str, set_by: &str, page: &str, date: Option<SystemTime>) -> CookieEvent {
         CookieEvent {
-            set_cookie: SetCookie {
-                raw: raw.to_string(),
-                parsed: parse_set_cookie(raw),
-                set_by: Url::parse(set_by).unwrap(),
-                response_date: date,
-                refused: None,
-            },
+            set_cookie: SetCookie::header(raw.to_string(), &Url::parse(set_by).unwrap(), date),
             page: Url::parse(page).unwrap(),
         }
     }
@@ -297,32 +405,32 @@ mod tests {
         let mut b = book();
         let home = "https://www.portal.test/";
         let other = "https://www.portal.test/other";
-        b.record(&event(
+        b.record_cookie(&event(
             "csrftoken=abcd; Max-Age=1000; Path=/; Secure",
             home,
             home,
             None,
         ));
-        b.record(&event(
+        b.record_cookie(&event(
             "csrftoken=abcd; Max-Age=1010; Path=/; Secure",
             other,
             other,
             None,
         ));
-        b.record(&event(
+        b.record_cookie(&event(
             "csrftoken=abcd; Max-Age=1000; Path=/; Secure",
             home,
             home,
             None,
         ));
-        b.record(&event(
+        b.record_cookie(&event(
             "csrftoken=x; Max-Age=99999; Path=/",
             other,
             other,
             None,
         ));
         // Same name on another path is another cookie.
-        b.record(&event("csrftoken=x; Path=/api", other, other, None));
+        b.record_cookie(&event("csrftoken=x; Path=/api", other, other, None));
         let obs = b.finish().cookies;
         assert_eq!(obs.len(), 2);
         let first = &obs[0];
@@ -349,13 +457,13 @@ mod tests {
     fn domain_attribute_and_party() {
         let mut b = book();
         let page = "https://www.portal.test/";
-        b.record(&event(
+        b.record_cookie(&event(
             "_ga=GA1; Domain=.portal.test; Max-Age=63072000",
             page,
             page,
             None,
         ));
-        b.record(&event(
+        b.record_cookie(&event(
             "IDE=x; Domain=tracker.test; SameSite=None; Secure",
             "https://ad.tracker.test/p.gif",
             page,
@@ -379,9 +487,9 @@ mod tests {
         let mut b = book();
         let page = "https://www.portal.test/";
         let long = format!("={}", "é".repeat(300));
-        b.record(&event(&long, page, page, None));
-        b.record(&event(&long, page, page, None));
-        b.record(&event("no-equals-sign", page, page, None));
+        b.record_cookie(&event(&long, page, page, None));
+        b.record_cookie(&event(&long, page, page, None));
+        b.record_cookie(&event("no-equals-sign", page, page, None));
         let obs = b.finish();
         assert!(obs.cookies.is_empty());
         assert_eq!(obs.malformed.len(), 2);

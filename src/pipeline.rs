@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
@@ -12,13 +13,16 @@ use url::Url;
 
 use crate::audit::catalog::Catalog;
 use crate::audit::rules::{self, Rules};
+use crate::browser::context::BrowserPages;
+use crate::browser::{BrowserError, BrowserOptions, Chromium, consent};
 use crate::charter::discover::{DocumentSource, find_charter};
 use crate::config::{Engine, Target};
 use crate::crawl::fetch::ResolveRule;
-use crate::crawl::{CookieEvent, CrawlOutcome, Crawler, CrawlerError, Document, Session};
+use crate::crawl::{CrawlOutcome, Crawler, CrawlerError, Document, PageLoader, Session, Sighting};
 use crate::observe::{ObservationBook, Observations};
 use crate::report::types::{
-    Charter, Crawl, Page, Report, Run, SCHEMA_VERSION, TargetReport, TargetStatus, Tool, Totals,
+    Charter, ConsentReport, Crawl, Page, Phase, PhaseOutcome, Report, Run, SCHEMA_VERSION,
+    TargetReport, TargetStatus, Tool, Totals,
 };
 use crate::site::Site;
 
@@ -37,24 +41,49 @@ pub struct AuditOptions {
     pub catalog: Arc<Catalog>,
     /// `lifetime_over_limit` above this many seconds.
     pub lifetime_limit_seconds: u64,
+    /// How to start Chromium when a target uses the browser engine (`resolve` is taken from
+    /// the run's own).
+    pub browser: BrowserOptions,
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The HTTP client could not be built.
+    #[error(transparent)]
+    Crawler(#[from] CrawlerError),
+    /// Chromium could not be started for the browser engine.
+    #[error(transparent)]
+    Browser(#[from] BrowserError),
 }
 
 /// Audits every target concurrently and returns the report, targets in the order given.
-pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Report, CrawlerError> {
+pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Report, AuditError> {
     let started_at = OffsetDateTime::now_utc();
     let crawler = Arc::new(Crawler::new(
         &options.resolve,
         options.max_connections,
         options.respect_robots,
     )?);
+    // One browser for the whole run, started only when a target needs it.
+    let chromium = if targets.iter().any(|t| t.settings.engine == Engine::Browser) {
+        let browser_options = BrowserOptions {
+            resolve: options.resolve.clone(),
+            ..options.browser.clone()
+        };
+        Some(Arc::new(Chromium::launch(&browser_options).await?))
+    } else {
+        None
+    };
     let mut tasks = JoinSet::new();
     let count = targets.len();
     for (index, target) in targets.into_iter().enumerate() {
         let crawler = crawler.clone();
+        let chromium = chromium.clone();
         let catalog = options.catalog.clone();
         let limit = options.lifetime_limit_seconds;
         tasks.spawn(async move {
-            let mut report = audit_target(&crawler, target).await;
+            let mut report = audit_target(&crawler, chromium.as_ref(), target).await;
             if report.status == TargetStatus::Audited {
                 let rules = Rules {
                     catalog: &catalog,
@@ -72,6 +101,9 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
             // Only a bug panics a target's task; the others are still reported.
             Err(error) => tracing::error!("a target's audit stopped unexpectedly: {error}"),
         }
+    }
+    if let Some(chromium) = chromium {
+        chromium.close().await;
     }
     let targets: Vec<TargetReport> = reports.into_iter().flatten().collect();
     let finished_at = OffsetDateTime::now_utc();
@@ -91,43 +123,40 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
     })
 }
 
-async fn audit_target(crawler: &Crawler, target: Target) -> TargetReport {
-    tracing::info!(target = %target.name, url = %target.url, "crawl started");
+async fn audit_target(
+    crawler: &Crawler,
+    chromium: Option<&Arc<Chromium>>,
+    target: Target,
+) -> TargetReport {
+    tracing::info!(target = %target.name, url = %target.url, engine = %target.settings.engine, "crawl started");
     let Some(site) = Site::of(&target.url) else {
         let why = format!("the start URL {} has no host", target.url);
         return target_report(
             &target,
-            failed_crawl(why),
+            Crawled::failed(why),
             Charter::not_found("not looked for"),
             None,
         );
     };
     // One book for the crawl and the charter fetches: the charter page's cookies count too.
     let book = Mutex::new(ObservationBook::new(site));
-    let session = crawler.session(&target);
-    let mut outcome = session.crawl(|event| record(&book, &event)).await;
-    let charter = match &outcome.failure {
-        Some(_) => Charter::not_found("not looked for: the site could not be reached"),
-        None => {
-            let documents = SessionDocuments {
-                session: &session,
-                book: &book,
-            };
-            find_charter(
-                target.charter.as_ref(),
-                &target.url,
-                &outcome.cookie_links,
-                &documents,
-                target.settings.max_body_bytes,
-            )
-            .await
+    let (crawled, charter) = match (target.settings.engine, chromium) {
+        (Engine::Browser, Some(chromium)) => {
+            crawl_in_browser(crawler, chromium, &target, &book).await
+        }
+        _ => {
+            let session = crawler.session(&target);
+            let mut outcome = session.crawl(|event| record(&book, &event)).await;
+            let charter = read_charter(&session, &target, &outcome, &book).await;
+            outcome.requests = session.requests();
+            (Crawled::single(outcome), charter)
         }
     };
-    outcome.requests = session.requests();
     let observations = book
         .into_inner()
         .unwrap_or_else(|p| p.into_inner())
         .finish();
+    let outcome = &crawled.outcome;
     match &outcome.failure {
         Some(why) => tracing::warn!(target = %target.name, "target failed: {why}"),
         None => tracing::info!(
@@ -140,20 +169,156 @@ async fn audit_target(crawler: &Crawler, target: Target) -> TargetReport {
             "target audited"
         ),
     }
-    target_report(&target, outcome, charter, Some(observations))
+    target_report(&target, crawled, charter, Some(observations))
 }
 
-fn record(book: &Mutex<ObservationBook>, event: &CookieEvent) {
+/// A target's crawl, all phases together.
+struct Crawled {
+    outcome: CrawlOutcome,
+    /// The phase of each page of `outcome.pages`, when consent phases ran.
+    page_phases: Vec<Option<Phase>>,
+    consent: Option<ConsentReport>,
+}
+
+impl Crawled {
+    fn single(outcome: CrawlOutcome) -> Crawled {
+        Crawled {
+            page_phases: vec![None; outcome.pages.len()],
+            outcome,
+            consent: None,
+        }
+    }
+
+    fn failed(why: String) -> Crawled {
+        Crawled::single(failed_crawl(why))
+    }
+}
+
+/// The charter, looked for once the crawl found the site's links.
+async fn read_charter<L: PageLoader>(
+    session: &Session<'_, L>,
+    target: &Target,
+    outcome: &CrawlOutcome,
+    book: &Mutex<ObservationBook>,
+) -> Charter {
+    if outcome.failure.is_some() {
+        return Charter::not_found("not looked for: the site could not be reached");
+    }
+    let documents = SessionDocuments { session, book };
+    find_charter(
+        target.charter.as_ref(),
+        &target.url,
+        &outcome.cookie_links,
+        &documents,
+        target.settings.max_body_bytes,
+    )
+    .await
+}
+
+/// The browser engine: one fresh context per consent phase, each crawled with the same policy.
+async fn crawl_in_browser(
+    crawler: &Crawler,
+    chromium: &Arc<Chromium>,
+    target: &Target,
+    book: &Mutex<ObservationBook>,
+) -> (Crawled, Charter) {
+    let started = Instant::now();
+    let with_phases = target.settings.consent.is_some();
+    let mut crawled: Option<Crawled> = None;
+    let mut charter = None;
+    let mut phases = Vec::new();
+    for (phase, selector) in consent::phases(target.settings.consent.as_ref()) {
+        set_phase(book, phase);
+        let pages = match BrowserPages::new(chromium.clone(), &target.settings).await {
+            Ok(pages) => pages,
+            Err(error) => {
+                let why = format!("browser: {error}");
+                if phase == Phase::None {
+                    return (Crawled::failed(why), Charter::not_found("not looked for"));
+                }
+                phases.push(PhaseOutcome {
+                    phase,
+                    clicked: false,
+                    error: Some(why),
+                    pages: 0,
+                });
+                continue;
+            }
+        };
+        let session = crawler.session_with(target, pages);
+        let (mut clicked, mut error) = (false, None);
+        if let Some(selector) = selector {
+            let step = session.pages().give_consent(&target.url, selector).await;
+            step.sightings.iter().for_each(|s| record(book, s));
+            (clicked, error) = (step.clicked, step.error);
+            if !clicked {
+                tracing::warn!(target = %target.name, ?phase, "consent not given: {}", error.as_deref().unwrap_or(""));
+            }
+        }
+        let mut outcome = session.crawl(|sighting| record(book, &sighting)).await;
+        if phase == Phase::None {
+            charter = Some(read_charter(&session, target, &outcome, book).await);
+        }
+        outcome.requests = session.requests() + session.pages().requests();
+        session.pages().dispose().await;
+        let unreachable = outcome.failure.is_some();
+        phases.push(PhaseOutcome {
+            phase,
+            clicked,
+            error: error.or_else(|| outcome.failure.clone()),
+            pages: outcome.pages.len() as u32,
+        });
+        let page_phase = with_phases.then_some(phase);
+        match &mut crawled {
+            None => {
+                let mut first = Crawled::single(outcome);
+                first.page_phases = vec![page_phase; first.outcome.pages.len()];
+                crawled = Some(first);
+            }
+            Some(all) => {
+                all.page_phases
+                    .extend(std::iter::repeat_n(page_phase, outcome.pages.len()));
+                all.outcome.pages.extend(outcome.pages);
+                all.outcome.requests += outcome.requests;
+                all.outcome.subresources += outcome.subresources;
+            }
+        }
+        // A site that cannot be reached will not be reached by clicking either.
+        if unreachable && phase == Phase::None {
+            break;
+        }
+    }
+    set_phase(book, Phase::None);
+    let mut crawled = crawled.unwrap_or_else(|| Crawled::failed("no phase ran".into()));
+    crawled.outcome.duration = started.elapsed();
+    if let Some(selectors) = &target.settings.consent {
+        crawled.consent = Some(ConsentReport {
+            accept: selectors.accept.clone(),
+            reject: selectors.reject.clone(),
+            phases,
+        });
+    }
+    let charter = charter.unwrap_or_else(|| Charter::not_found("not looked for"));
+    (crawled, charter)
+}
+
+fn set_phase(book: &Mutex<ObservationBook>, phase: Phase) {
+    book.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .set_phase(phase);
+}
+
+fn record(book: &Mutex<ObservationBook>, event: &Sighting) {
     book.lock().unwrap_or_else(|p| p.into_inner()).record(event);
 }
 
 /// The target's session as the charter's document source, recording what it sets.
-struct SessionDocuments<'a> {
-    session: &'a Session<'a>,
+struct SessionDocuments<'a, L: PageLoader> {
+    session: &'a Session<'a, L>,
     book: &'a Mutex<ObservationBook>,
 }
 
-impl DocumentSource for SessionDocuments<'_> {
+impl<L: PageLoader> DocumentSource for SessionDocuments<'_, L> {
     fn fetch(&self, url: &Url) -> impl Future<Output = Document> + Send {
         self.session
             .fetch_document(url, |event| record(self.book, &event))
@@ -173,11 +338,16 @@ fn failed_crawl(why: String) -> CrawlOutcome {
 
 fn target_report(
     target: &Target,
-    outcome: CrawlOutcome,
+    crawled: Crawled,
     charter: Charter,
     observations: Option<Observations>,
 ) -> TargetReport {
     let observations = observations.unwrap_or_default();
+    let Crawled {
+        outcome,
+        page_phases,
+        consent,
+    } = crawled;
     let (status, error) = match outcome.failure {
         Some(why) => (TargetStatus::Failed, Some(why)),
         None => (TargetStatus::Audited, None),
@@ -194,7 +364,8 @@ fn target_report(
             pages: outcome
                 .pages
                 .into_iter()
-                .map(|visit| Page {
+                .zip(page_phases.into_iter().chain(std::iter::repeat(None)))
+                .map(|(visit, phase)| Page {
                     url: visit.url.to_string(),
                     status: visit.status,
                     depth: visit.depth,
@@ -203,6 +374,7 @@ fn target_report(
                     redirects: visit.redirects,
                     bytes: visit.bytes,
                     truncated: visit.truncated,
+                    phase,
                 })
                 .collect(),
             requests: outcome.requests,
@@ -210,9 +382,10 @@ fn target_report(
             subresources: outcome.subresources,
         },
         observed: observations.cookies,
-        storage: Vec::new(),
+        storage: observations.storage,
         malformed_set_cookies: observations.malformed,
         findings: Vec::new(),
+        consent,
     }
 }
 

@@ -4,6 +4,8 @@
 //! of known cookies when the declaration is missing or contradicted by it (a `_ga` filed as
 //! necessary is Google Analytics all the same).
 
+use std::collections::HashSet;
+
 use serde_json::{Value, json};
 
 use super::catalog::{Appears, Catalog, KnownCookie, Necessity};
@@ -37,6 +39,15 @@ pub fn audit_target(target: &mut TargetReport, rules: &Rules<'_>) {
     if !charter_read {
         findings.push(charter_missing(target));
     }
+    // With consent phases a cookie is observed once per phase it appeared in; it is judged
+    // once, and its consent is judged in the worst phase it appeared in (after a refusal).
+    let refused_too: HashSet<(String, String, String)> = target
+        .observed
+        .iter()
+        .filter(|c| c.phase == Phase::Reject)
+        .map(identity)
+        .collect();
+    let mut judged_already = HashSet::new();
     for cookie in &mut target.observed {
         let declaration = declaration_for(declared, &cookie.name);
         cookie.declared_as = declaration.map(|d| d.name.clone());
@@ -49,8 +60,19 @@ pub fn audit_target(target: &mut TargetReport, rules: &Rules<'_>) {
             known,
             purpose,
         };
+        let key = identity(cookie);
+        let worst_phase = match cookie.phase {
+            Phase::Reject => true,
+            Phase::None => !refused_too.contains(&key),
+            Phase::Accept => false,
+        };
+        if worst_phase {
+            findings.extend(set_without_consent(&judged, target.jurisdiction));
+        }
+        if !judged_already.insert(key) {
+            continue;
+        }
         findings.extend(undeclared(&judged, charter_read));
-        findings.extend(set_without_consent(&judged, target.jurisdiction));
         findings.extend(category_mismatch(&judged));
         findings.extend(lifetime_mismatch(&judged));
         findings.extend(lifetime_over_limit(&judged, rules.lifetime_limit_seconds));
@@ -81,6 +103,15 @@ pub fn audit_target(target: &mut TargetReport, rules: &Rules<'_>) {
     // Worst first; within a severity, in the order cookies were seen.
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     target.findings = findings;
+}
+
+/// A cookie's identity across consent phases.
+fn identity(cookie: &ObservedCookie) -> (String, String, String) {
+    (
+        cookie.name.clone(),
+        cookie.domain.clone(),
+        cookie.path.clone(),
+    )
 }
 
 /// The declaration that covers `name`: an exact one first, else the first family in charter

@@ -82,6 +82,7 @@ fn target(
         storage: Vec::new(),
         malformed_set_cookies: Vec::new(),
         findings: Vec::new(),
+        consent: None,
     }
 }
 
@@ -396,6 +397,55 @@ fn consent_after_refusal_is_the_worst_case_and_accept_phase_is_fine() {
         .expect("refused");
     assert!(message.contains("refused consent"), "{message}");
     assert!(!has(&t, "_gcl_au", "set_without_consent"));
+}
+
+#[test]
+fn a_cookie_seen_in_every_phase_is_judged_once_and_its_consent_in_the_worst_phase() {
+    let phased = |phase| {
+        let mut c = cookie("_fbp", Third, Some(3 * MONTH));
+        c.phase = phase;
+        c
+    };
+    let all = vec![
+        phased(Phase::None),
+        phased(Phase::Reject),
+        phased(Phase::Accept),
+    ];
+    let t = audited(target(Jurisdiction::Eu, vec![], all));
+    let kinds: Vec<(&str, Option<Phase>)> = t
+        .findings
+        .iter()
+        .map(|f| {
+            let phase = f.evidence["cookie"]["phase"].as_str().map(|p| match p {
+                "reject" => Phase::Reject,
+                "accept" => Phase::Accept,
+                _ => Phase::None,
+            });
+            (f.kind.as_str(), phase)
+        })
+        .filter(|(kind, _)| *kind != "charter_missing")
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("undeclared", Some(Phase::None)),
+            ("set_without_consent", Some(Phase::Reject)),
+        ]
+    );
+
+    // Seen before consent and after acceptance only: judged before consent.
+    let t = audited(target(
+        Jurisdiction::Eu,
+        vec![],
+        vec![phased(Phase::None), phased(Phase::Accept)],
+    ));
+    let consent: Vec<_> = t
+        .findings
+        .iter()
+        .filter(|f| f.kind == "set_without_consent")
+        .collect();
+    assert_eq!(consent.len(), 1);
+    assert!(consent[0].message.contains("before any consent"));
 }
 
 #[test]

@@ -84,19 +84,51 @@ pub fn build_client(resolve: &[ResolveRule]) -> Result<reqwest::Client, reqwest:
     builder.build()
 }
 
-/// One `Set-Cookie` header as received.
+/// How a cookie reached the audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieVia {
+    /// A `Set-Cookie` response header.
+    Header,
+    /// A script: `document.cookie` or the CookieStore API (browser engine).
+    Script,
+    /// Found in the browser's cookie store and seen by no other path (browser engine): weaker
+    /// evidence, kept only when nothing better shows the same cookie.
+    Store,
+}
+
+/// One cookie as a site set it: a `Set-Cookie` header, or the same line written by a script.
 #[derive(Debug, Clone)]
 pub struct SetCookie {
-    /// The header decoded lossily (bytes ≥ 0x80 that are not UTF-8 become U+FFFD).
+    /// The line decoded lossily (bytes ≥ 0x80 that are not UTF-8 become U+FFFD).
     pub raw: String,
     /// The parsed cookie, or why it could not be parsed.
     pub parsed: Result<cookie::Cookie<'static>, String>,
-    /// The response that carried it.
+    /// The response that carried it, or the script that wrote it.
     pub set_by: Url,
-    /// The response's `Date`, the clock `Expires` is measured against.
+    /// The URL whose host and directory a cookie without `Domain`/`Path` gets: the response's
+    /// for a header, the document's for a script.
+    pub scope: Url,
+    /// How it was seen.
+    pub via: CookieVia,
+    /// The clock `Expires` is measured against: the response's `Date`, or the script's clock.
     pub response_date: Option<SystemTime>,
-    /// Why the jar refused to store it, if it did.
+    /// Why the jar (or the browser) refused to store it, if it did.
     pub refused: Option<String>,
+}
+
+impl SetCookie {
+    /// A `Set-Cookie` header received from `url`.
+    pub fn header(raw: String, url: &Url, response_date: Option<SystemTime>) -> SetCookie {
+        SetCookie {
+            parsed: parse_set_cookie(&raw),
+            raw,
+            set_by: url.clone(),
+            scope: url.clone(),
+            via: CookieVia::Header,
+            response_date,
+            refused: None,
+        }
+    }
 }
 
 /// One response in a redirect chain.
@@ -255,6 +287,16 @@ impl Fetcher {
         self.requests.load(Ordering::Relaxed)
     }
 
+    /// Waits for `url`'s host's turn under the target's delay, then for one of the run's
+    /// connection slots, held until the returned permit is dropped: another engine's page load
+    /// obeys the same politeness as a request of this fetcher.
+    pub async fn turn(&self, url: &Url) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        if let Some(host) = url.host_str() {
+            self.limiter.wait(host).await;
+        }
+        self.connections.clone().acquire_owned().await.ok()
+    }
+
     /// Fetches `url`, following redirects, recording every `Set-Cookie`.
     pub async fn fetch(&self, url: &Url, body: BodyPolicy) -> Fetched {
         let mut fetched = Fetched {
@@ -376,18 +418,12 @@ impl Fetcher {
         for value in headers.get_all(header::SET_COOKIE) {
             // to_str() refuses any byte ≥ 0x80; a browser keeps such cookies, so decode lossily.
             let raw = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            let parsed = parse_set_cookie(&raw);
-            let refused = match &parsed {
+            let mut set_cookie = SetCookie::header(raw, url, response_date);
+            set_cookie.refused = match &set_cookie.parsed {
                 Ok(cookie) => store_in_jar(&mut jar, cookie, url),
                 Err(_) => None,
             };
-            out.push(SetCookie {
-                raw,
-                parsed,
-                set_by: url.clone(),
-                response_date,
-                refused,
-            });
+            out.push(set_cookie);
         }
     }
 

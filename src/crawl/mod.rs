@@ -12,6 +12,7 @@ pub mod frontier;
 pub mod politeness;
 
 use std::collections::{HashSet, VecDeque};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::config::Target;
+use crate::report::types::StorageKind;
 use crate::site::Site;
 use extract::PageRefs;
 use fetch::{BodyPolicy, FetchError, FetchSettings, Fetched, Fetcher, ResolveRule, SetCookie};
@@ -44,13 +46,105 @@ pub struct CookieLink {
     pub found_on: Url,
 }
 
-/// A `Set-Cookie` header and the page being visited when it arrived.
+/// A cookie set while a page was being visited.
 #[derive(Debug)]
 pub struct CookieEvent {
-    /// The header.
+    /// The cookie line and where it came from.
     pub set_cookie: SetCookie,
     /// The page being visited (for robots.txt and sitemaps: the target's start page).
     pub page: Url,
+}
+
+/// A Web Storage key written while a page was being visited (browser engine).
+#[derive(Debug, Clone)]
+pub struct StorageEvent {
+    /// The origin that owns the storage area.
+    pub origin: String,
+    /// `localStorage` or `sessionStorage`.
+    pub kind: StorageKind,
+    /// The key.
+    pub key: String,
+    /// The value's length; the value itself is never kept.
+    pub value_length: usize,
+    /// The script that wrote it, or the page when only a snapshot showed it.
+    pub set_by: Url,
+    /// The page being visited.
+    pub page: Url,
+    /// True when only a snapshot of the storage area showed it: weaker evidence, kept only
+    /// when no script was seen writing the same key.
+    pub from_snapshot: bool,
+}
+
+/// Something a crawl saw a site store in the visitor's browser.
+// Cookies are nearly every sighting; boxing them would cost an allocation each for nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Sighting {
+    /// A cookie.
+    Cookie(CookieEvent),
+    /// A Web Storage key.
+    Storage(StorageEvent),
+}
+
+/// How one page is loaded: by the HTTP fetcher, or in a browser tab. The crawl policy (which
+/// pages, in what order, how politely) is the same for both.
+pub trait PageLoader: Send + Sync + 'static {
+    /// Loads `url` (robots.txt has allowed it) and reports what the site stored; `http` is the
+    /// target's HTTP fetcher, whose politeness ([`Fetcher::turn`]) every page load obeys.
+    fn load(&self, url: &Url, http: &Fetcher) -> impl Future<Output = LoadedPage> + Send;
+}
+
+/// What loading one page gave.
+#[derive(Debug, Default)]
+pub struct LoadedPage {
+    /// The final status, after redirects.
+    pub status: Option<u16>,
+    /// Where redirects ended.
+    pub final_url: Option<Url>,
+    /// Redirect hops followed.
+    pub redirects: u32,
+    /// Body bytes read.
+    pub bytes: u64,
+    /// True when the body was cut at the cap.
+    pub truncated: bool,
+    /// Why the page was not loaded whole.
+    pub error: Option<String>,
+    /// Set when no response came at all (DNS, refused, TLS): the site may be unreachable.
+    pub unreachable: Option<String>,
+    /// The HTML whose links and sub-resources are read, with its `Content-Type`.
+    pub document: Option<(Vec<u8>, Option<String>)>,
+    /// What the page stored, in the order seen.
+    pub sightings: Vec<Sighting>,
+    /// True when loading the page also loaded its sub-resources (a browser does).
+    pub loaded_subresources: bool,
+}
+
+/// The HTTP engine's way of loading a page: one request chain, the body read for links.
+pub struct HttpPages {
+    fetcher: Arc<Fetcher>,
+}
+
+impl PageLoader for HttpPages {
+    async fn load(&self, url: &Url, _http: &Fetcher) -> LoadedPage {
+        let fetched = self.fetcher.fetch(url, BodyPolicy::Html).await;
+        let is_html = fetched.is_html() && !fetched.body.is_empty();
+        let mut page = LoadedPage {
+            status: fetched.status(),
+            final_url: (fetched.final_url != *url).then(|| fetched.final_url.clone()),
+            redirects: fetched.redirects(),
+            bytes: fetched.bytes,
+            truncated: fetched.truncated,
+            error: fetched.error.as_ref().map(ToString::to_string),
+            unreachable: transport_failure(&fetched),
+            document: None,
+            sightings: cookie_sightings(fetched.set_cookies, url),
+            loaded_subresources: false,
+        };
+        if is_html {
+            page.document = Some((fetched.body, fetched.content_type));
+        }
+        page
+    }
 }
 
 /// One page taken from the frontier.
@@ -119,10 +213,42 @@ impl Crawler {
     }
 
     /// A fresh session for `target`: its own cookie jar and politeness, as a new browser
-    /// profile would have.
-    pub fn session<'t>(&self, target: &'t Target) -> Session<'t> {
+    /// profile would have; pages are loaded over HTTP.
+    pub fn session<'t>(&self, target: &'t Target) -> Session<'t, HttpPages> {
+        let fetcher = self.fetcher(target);
+        let pages = HttpPages {
+            fetcher: fetcher.clone(),
+        };
+        self.session_loading(target, fetcher, pages)
+    }
+
+    /// A fresh session for `target` whose pages are loaded by `pages` (a browser context);
+    /// robots.txt, sitemaps and documents still come over HTTP.
+    pub fn session_with<'t, L: PageLoader>(&self, target: &'t Target, pages: L) -> Session<'t, L> {
+        let fetcher = self.fetcher(target);
+        self.session_loading(target, fetcher, pages)
+    }
+
+    fn session_loading<'t, L: PageLoader>(
+        &self,
+        target: &'t Target,
+        fetcher: Arc<Fetcher>,
+        pages: L,
+    ) -> Session<'t, L> {
+        Session {
+            target,
+            ctx: Arc::new(PageContext {
+                fetcher,
+                pages,
+                robots: RobotsCache::default(),
+                respect_robots: self.respect_robots,
+            }),
+        }
+    }
+
+    fn fetcher(&self, target: &Target) -> Arc<Fetcher> {
         let settings = &target.settings;
-        let fetcher = Fetcher::new(
+        Arc::new(Fetcher::new(
             self.client.clone(),
             self.connections.clone(),
             &FetchSettings {
@@ -131,23 +257,15 @@ impl Crawler {
                 max_body: settings.max_body_bytes,
                 delay: Duration::from_millis(settings.delay_ms),
             },
-        );
-        Session {
-            target,
-            ctx: Arc::new(PageContext {
-                fetcher,
-                robots: RobotsCache::default(),
-                respect_robots: self.respect_robots,
-            }),
-        }
+        ))
     }
 }
 
 /// One target's visit: the crawl and every later fetch (its charter) share one cookie jar and
 /// one politeness, so the site sees one visitor and every cookie it sets is recorded.
-pub struct Session<'t> {
+pub struct Session<'t, L: PageLoader = HttpPages> {
     target: &'t Target,
-    ctx: Arc<PageContext>,
+    ctx: Arc<PageContext<L>>,
 }
 
 /// A document fetched outside the crawl (a charter).
@@ -167,9 +285,9 @@ pub struct Document {
     pub error: Option<String>,
 }
 
-impl Session<'_> {
-    /// Crawls the target, handing every `Set-Cookie` to `sink` as it arrives.
-    pub async fn crawl(&self, mut sink: impl FnMut(CookieEvent)) -> CrawlOutcome {
+impl<L: PageLoader> Session<'_, L> {
+    /// Crawls the target, handing everything the site stores to `sink` as it arrives.
+    pub async fn crawl(&self, mut sink: impl FnMut(Sighting)) -> CrawlOutcome {
         let started = Instant::now();
         let target = self.target;
         let Some(site) = Site::of(&target.url) else {
@@ -197,7 +315,7 @@ impl Session<'_> {
 
     /// Fetches one document (robots.txt permitting), its cookies handed to `sink` with the
     /// document itself as the page being visited.
-    pub async fn fetch_document(&self, url: &Url, mut sink: impl FnMut(CookieEvent)) -> Document {
+    pub async fn fetch_document(&self, url: &Url, mut sink: impl FnMut(Sighting)) -> Document {
         if self.ctx.respect_robots {
             let answer = self.ctx.robots.rules_for(url, &self.ctx.fetcher).await;
             emit(&mut sink, answer.fetched.map(|f| f.set_cookies), url);
@@ -225,24 +343,30 @@ impl Session<'_> {
         document
     }
 
-    /// HTTP requests sent in this session so far.
+    /// HTTP requests sent in this session so far (the browser's own requests not included).
     pub fn requests(&self) -> u64 {
         self.ctx.fetcher.requests()
+    }
+
+    /// The page loader, for a caller that needs it between crawls.
+    pub fn pages(&self) -> &L {
+        &self.ctx.pages
     }
 }
 
 /// What every job of one target's crawl shares.
-struct PageContext {
-    fetcher: Fetcher,
+struct PageContext<L> {
+    fetcher: Arc<Fetcher>,
+    pages: L,
     robots: RobotsCache,
     respect_robots: bool,
 }
 
 /// The state of one target's crawl, owned by its loop.
-struct TargetCrawl<'t> {
+struct TargetCrawl<'t, L> {
     target: &'t Target,
     site: Site,
-    ctx: Arc<PageContext>,
+    ctx: Arc<PageContext<L>>,
     frontier: Frontier,
     pages: Vec<Option<PageVisit>>,
     subresources: VecDeque<(Url, Url)>,
@@ -259,12 +383,12 @@ struct PageDone {
     index: usize,
     visit: PageVisit,
     refs: PageRefs,
-    cookies: Vec<SetCookie>,
+    sightings: Vec<Sighting>,
     unreachable: Option<String>,
 }
 
-impl<'t> TargetCrawl<'t> {
-    fn new(target: &'t Target, site: Site, ctx: Arc<PageContext>) -> TargetCrawl<'t> {
+impl<'t, L: PageLoader> TargetCrawl<'t, L> {
+    fn new(target: &'t Target, site: Site, ctx: Arc<PageContext<L>>) -> TargetCrawl<'t, L> {
         let settings = &target.settings;
         TargetCrawl {
             target,
@@ -279,7 +403,7 @@ impl<'t> TargetCrawl<'t> {
     }
 
     /// Runs the crawl to its end; returns why the target could not be audited, if so.
-    async fn walk(&mut self, sink: &mut impl FnMut(CookieEvent)) -> Option<String> {
+    async fn walk(&mut self, sink: &mut impl FnMut(Sighting)) -> Option<String> {
         let start = self.target.url.clone();
         let mut robots_sitemaps = Vec::new();
         if self.ctx.respect_robots {
@@ -356,15 +480,15 @@ impl<'t> TargetCrawl<'t> {
         true
     }
 
-    fn absorb_page(&mut self, done: PageDone, sink: &mut impl FnMut(CookieEvent)) {
+    fn absorb_page(&mut self, done: PageDone, sink: &mut impl FnMut(Sighting)) {
         let PageDone {
             index,
             visit,
             refs,
-            cookies,
+            sightings,
             ..
         } = done;
-        emit(sink, Some(cookies), &visit.url);
+        sightings.into_iter().for_each(&mut *sink);
         if let Some(final_url) = &visit.final_url {
             self.frontier.mark_seen(final_url);
         }
@@ -401,7 +525,7 @@ impl<'t> TargetCrawl<'t> {
     async fn queue_sitemap_urls(
         &mut self,
         from_robots: &[String],
-        sink: &mut impl FnMut(CookieEvent),
+        sink: &mut impl FnMut(Sighting),
     ) -> Result<(), String> {
         let start = self.target.url.clone();
         let mut to_read: VecDeque<Url> = from_robots
@@ -448,13 +572,23 @@ impl<'t> TargetCrawl<'t> {
     }
 }
 
-fn emit(sink: &mut impl FnMut(CookieEvent), cookies: Option<Vec<SetCookie>>, page: &Url) {
-    for set_cookie in cookies.into_iter().flatten() {
-        sink(CookieEvent {
-            set_cookie,
-            page: page.clone(),
-        });
+fn emit(sink: &mut impl FnMut(Sighting), cookies: Option<Vec<SetCookie>>, page: &Url) {
+    for sighting in cookie_sightings(cookies.unwrap_or_default(), page) {
+        sink(sighting);
     }
+}
+
+/// Cookies set while `page` was visited, as sightings.
+pub fn cookie_sightings(cookies: Vec<SetCookie>, page: &Url) -> Vec<Sighting> {
+    cookies
+        .into_iter()
+        .map(|set_cookie| {
+            Sighting::Cookie(CookieEvent {
+                set_cookie,
+                page: page.clone(),
+            })
+        })
+        .collect()
 }
 
 fn transport_failure(fetched: &Fetched) -> Option<String> {
@@ -464,8 +598,13 @@ fn transport_failure(fetched: &Fetched) -> Option<String> {
     }
 }
 
-async fn visit_page(ctx: &PageContext, index: usize, url: Url, depth: u32) -> PageDone {
-    let mut cookies = Vec::new();
+async fn visit_page<L: PageLoader>(
+    ctx: &PageContext<L>,
+    index: usize,
+    url: Url,
+    depth: u32,
+) -> PageDone {
+    let mut sightings = Vec::new();
     let mut visit = PageVisit {
         url: url.clone(),
         status: None,
@@ -478,7 +617,8 @@ async fn visit_page(ctx: &PageContext, index: usize, url: Url, depth: u32) -> Pa
     };
     if ctx.respect_robots {
         let answer = ctx.robots.rules_for(&url, &ctx.fetcher).await;
-        cookies.extend(answer.fetched.into_iter().flat_map(|f| f.set_cookies));
+        let robots_cookies = answer.fetched.into_iter().flat_map(|f| f.set_cookies);
+        sightings.extend(cookie_sightings(robots_cookies.collect(), &url));
         if let Some(refusal) = answer.rules.refusal(&url) {
             let unreachable = match &*answer.rules {
                 RobotsRules::Unreachable(why) => Some(why.clone()),
@@ -489,41 +629,39 @@ async fn visit_page(ctx: &PageContext, index: usize, url: Url, depth: u32) -> Pa
                 index,
                 visit,
                 refs: PageRefs::default(),
-                cookies,
+                sightings,
                 unreachable,
             };
         }
     }
 
-    let fetched = ctx.fetcher.fetch(&url, BodyPolicy::Html).await;
-    let unreachable = transport_failure(&fetched);
-    visit.status = fetched.status();
-    visit.error = fetched.error.as_ref().map(ToString::to_string);
-    visit.redirects = fetched.redirects();
-    visit.final_url = (fetched.final_url != url).then(|| fetched.final_url.clone());
-    visit.bytes = fetched.bytes;
-    visit.truncated = fetched.truncated;
+    let loaded = ctx.pages.load(&url, &ctx.fetcher).await;
+    visit.status = loaded.status;
+    visit.error = loaded.error;
+    visit.redirects = loaded.redirects;
+    visit.final_url = loaded.final_url;
+    visit.bytes = loaded.bytes;
+    visit.truncated = loaded.truncated;
     if visit.truncated && visit.error.is_none() {
         visit.error = Some(format!(
             "body larger than the cap, cut at {} bytes",
-            fetched.bytes
+            loaded.bytes
         ));
     }
-    let refs = if fetched.is_html() && !fetched.body.is_empty() {
-        extract::page_refs(
-            &fetched.body,
-            fetched.content_type.as_deref(),
-            &fetched.final_url,
-        )
-    } else {
-        PageRefs::default()
+    let base = visit.final_url.clone().unwrap_or_else(|| url.clone());
+    let mut refs = match &loaded.document {
+        Some((body, content_type)) => extract::page_refs(body, content_type.as_deref(), &base),
+        None => PageRefs::default(),
     };
-    cookies.extend(fetched.set_cookies);
+    if loaded.loaded_subresources {
+        refs.subresources.clear();
+    }
+    sightings.extend(loaded.sightings);
     PageDone {
         index,
         visit,
         refs,
-        cookies,
-        unreachable,
+        sightings,
+        unreachable: loaded.unreachable,
     }
 }

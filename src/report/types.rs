@@ -196,6 +196,33 @@ pub struct TargetReport {
     pub malformed_set_cookies: Vec<MalformedSetCookie>,
     /// What the audit found.
     pub findings: Vec<Finding>,
+    /// How the consent phases went (browser engine with `consent` selectors); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<ConsentReport>,
+}
+
+/// The consent phases of one target: which buttons were clicked and whether that worked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentReport {
+    /// The CSS selector of the accept button.
+    pub accept: String,
+    /// The CSS selector of the reject button.
+    pub reject: String,
+    /// One entry per phase, in the order audited (`none`, `reject`, `accept`).
+    pub phases: Vec<PhaseOutcome>,
+}
+
+/// One consent phase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhaseOutcome {
+    /// Which phase.
+    pub phase: Phase,
+    /// True when the phase's button was found and clicked (always false for `none`).
+    pub clicked: bool,
+    /// Why the button could not be clicked, or the phase not crawled.
+    pub error: Option<String>,
+    /// Pages visited in this phase.
+    pub pages: u32,
 }
 
 /// Where the charter came from and what it declares.
@@ -336,6 +363,9 @@ pub struct Page {
     pub bytes: u64,
     /// True when the body was larger than the cap and was cut.
     pub truncated: bool,
+    /// The consent phase the page was visited in (browser engine with consent phases only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
 }
 
 /// How a cookie came to be set.
@@ -436,7 +466,7 @@ pub struct ObservedCookie {
 }
 
 /// Which Web Storage area a key lives in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StorageKind {
     /// `localStorage`.

@@ -1,0 +1,748 @@
+//! One tab: navigate, let the page settle, and collect what it stored.
+//!
+//! Every protocol event of the tab goes through one [`Recorder`]. Cookies come from three
+//! places: each response's `Set-Cookie` lines (`Network.responseReceivedExtraInfo`, one event
+//! per redirect hop, blocked lines with the browser's reasons), the hook installed before any
+//! page script (it reports `document.cookie` and CookieStore writes through a binding, with the
+//! writing script's URL), and the context's cookie store (read by [`super::context`]).
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant, SystemTime};
+
+use chromiumoxide::Page;
+use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
+use chromiumoxide::cdp::browser_protocol::dom_storage::{
+    EnableParams as StorageEnable, GetDomStorageItemsParams, StorageId,
+};
+use chromiumoxide::cdp::browser_protocol::network::{
+    EventLoadingFailed, EventLoadingFinished, EventRequestWillBeSent, EventResponseReceived,
+    EventResponseReceivedExtraInfo, SetUserAgentOverrideParams,
+};
+use chromiumoxide::cdp::browser_protocol::page::{
+    AddScriptToEvaluateOnNewDocumentParams, EventLoadEventFired, FrameTree, GetFrameTreeParams,
+    NavigateParams,
+};
+use chromiumoxide::cdp::browser_protocol::target::CreateTargetParams;
+use chromiumoxide::cdp::js_protocol::runtime::{
+    AddBindingParams, EvaluateParams, EventBindingCalled,
+};
+use futures_util::stream::{BoxStream, SelectAll, StreamExt};
+use url::Url;
+
+use super::{BrowserError, Chromium};
+use crate::crawl::StorageEvent;
+use crate::crawl::fetch::{CookieVia, SetCookie, parse_set_cookie};
+use crate::report::types::StorageKind;
+
+/// The network counts as quiet after this long without a request starting or ending.
+const QUIET: Duration = Duration::from_millis(500);
+/// After the load event and the settle time, the network gets at most this long to go quiet
+/// (long polls and beacons never do).
+const QUIET_CAP: Duration = Duration::from_secs(3);
+/// How often a wait re-checks its condition when no event arrives.
+const TICK: Duration = Duration::from_millis(50);
+/// At most this many script reports are kept per page, whatever a page does.
+const MAX_REPORTS: usize = 5_000;
+/// A cookie line longer than this is cut (browsers refuse more than 4 KiB anyway).
+const MAX_LINE: usize = 8 * 1024;
+
+/// How a tab behaves.
+#[derive(Debug, Clone)]
+pub(crate) struct TabSettings {
+    /// Longest wait for a page to load.
+    pub timeout: Duration,
+    /// Least wait after the load event, so timers run.
+    pub settle: Duration,
+    /// The rendered HTML is cut at this many bytes.
+    pub max_html: usize,
+    /// The `User-Agent` the tab sends.
+    pub user_agent: String,
+    /// The binding the hook reports through.
+    pub binding: String,
+    /// The hook's source.
+    pub hook: String,
+}
+
+/// The main document's fate.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct MainDocument {
+    pub status: Option<u16>,
+    pub final_url: Option<Url>,
+    pub redirects: u32,
+    /// Why the navigation failed, when it did (`net::ERR_CONNECTION_REFUSED`…).
+    pub error: Option<String>,
+}
+
+/// What a page stored, as the crawl understands it.
+#[derive(Debug, Default)]
+pub(crate) struct Stored {
+    pub cookies: Vec<SetCookie>,
+    pub storage: Vec<StorageEvent>,
+}
+
+enum Event {
+    Request {
+        id: String,
+        url: String,
+        wall_ms: f64,
+        redirect: bool,
+    },
+    Response {
+        id: String,
+        url: String,
+        status: i64,
+    },
+    ExtraInfo {
+        id: String,
+        headers: serde_json::Value,
+        blocked: Vec<(String, Vec<String>)>,
+    },
+    Finished(String),
+    Load,
+    Binding {
+        name: String,
+        payload: String,
+    },
+}
+
+/// One hop's response as the extra-info event gave it.
+struct ExtraInfo {
+    id: String,
+    hop: usize,
+    headers: serde_json::Value,
+    blocked: Vec<(String, Vec<String>)>,
+}
+
+/// Everything the tab's events said, kept until it is taken.
+#[derive(Default)]
+struct Recorder {
+    in_flight: HashSet<String>,
+    last_activity: Option<Instant>,
+    loaded_at: Option<Instant>,
+    /// Per request, the URL and send time of each hop, in order.
+    hops: HashMap<String, Vec<(String, f64)>>,
+    extra_seen: HashMap<String, usize>,
+    extras: Vec<ExtraInfo>,
+    responses: HashMap<String, (String, i64)>,
+    reports: Vec<String>,
+}
+
+impl Recorder {
+    fn absorb(&mut self, event: Event, binding: &str) {
+        let now = Instant::now();
+        match event {
+            Event::Request {
+                id,
+                url,
+                wall_ms,
+                redirect,
+            } => {
+                self.last_activity = Some(now);
+                self.in_flight.insert(id.clone());
+                let hops = self.hops.entry(id).or_default();
+                if hops.is_empty() || redirect {
+                    hops.push((url, wall_ms));
+                }
+            }
+            Event::Response { id, url, status } => {
+                self.responses.insert(id, (url, status));
+            }
+            Event::ExtraInfo {
+                id,
+                headers,
+                blocked,
+            } => {
+                let hop = self.extra_seen.entry(id.clone()).or_default();
+                self.extras.push(ExtraInfo {
+                    id,
+                    hop: *hop,
+                    headers,
+                    blocked,
+                });
+                *hop += 1;
+            }
+            Event::Finished(id) => {
+                self.last_activity = Some(now);
+                self.in_flight.remove(&id);
+            }
+            Event::Load => {
+                self.loaded_at.get_or_insert(now);
+            }
+            Event::Binding { name, payload } => {
+                if name == binding && self.reports.len() < MAX_REPORTS {
+                    self.reports.push(payload);
+                }
+            }
+        }
+    }
+
+    fn settled(&self, now: Instant, settle: Duration) -> bool {
+        let Some(loaded) = self.loaded_at else {
+            return false;
+        };
+        if now < loaded + settle {
+            return false;
+        }
+        if now >= loaded + settle + QUIET_CAP {
+            return true;
+        }
+        let quiet_since = self.last_activity.map_or(loaded, |t| t.max(loaded));
+        self.in_flight.is_empty() && now >= quiet_since + QUIET
+    }
+}
+
+type Events = SelectAll<BoxStream<'static, Event>>;
+
+/// One open tab of a browser context.
+pub(crate) struct Tab {
+    page: Page,
+    events: Events,
+    recorder: Recorder,
+    settings: TabSettings,
+    loader_id: Option<String>,
+    navigation_error: Option<String>,
+}
+
+impl Tab {
+    /// Opens a blank tab in `context` with the hook installed and every listener attached.
+    pub async fn open(
+        chromium: &Chromium,
+        context: &BrowserContextId,
+        settings: &TabSettings,
+    ) -> Result<Tab, BrowserError> {
+        let page = {
+            let browser = chromium.browser.read().await;
+            let params = CreateTargetParams::builder()
+                .url("about:blank")
+                .browser_context_id(context.clone())
+                .build()
+                .map_err(BrowserError::Cdp)?;
+            browser.new_page(params).await?
+        };
+        let mut events: Events = SelectAll::new();
+        events.push(
+            page.event_listener::<EventRequestWillBeSent>()
+                .await?
+                .map(|e| Event::Request {
+                    id: e.request_id.inner().clone(),
+                    url: e.request.url.clone(),
+                    wall_ms: e.wall_time.inner() * 1000.0,
+                    redirect: e.redirect_response.is_some(),
+                })
+                .boxed(),
+        );
+        events.push(
+            page.event_listener::<EventResponseReceived>()
+                .await?
+                .map(|e| Event::Response {
+                    id: e.request_id.inner().clone(),
+                    url: e.response.url.clone(),
+                    status: e.response.status,
+                })
+                .boxed(),
+        );
+        events.push(
+            page.event_listener::<EventResponseReceivedExtraInfo>()
+                .await?
+                .map(|e| Event::ExtraInfo {
+                    id: e.request_id.inner().clone(),
+                    headers: e.headers.inner().clone(),
+                    blocked: e
+                        .blocked_cookies
+                        .iter()
+                        .map(|b| {
+                            let reasons = b
+                                .blocked_reasons
+                                .iter()
+                                .map(|r| r.as_ref().to_string())
+                                .collect();
+                            (b.cookie_line.clone(), reasons)
+                        })
+                        .collect(),
+                })
+                .boxed(),
+        );
+        events.push(
+            page.event_listener::<EventLoadingFinished>()
+                .await?
+                .map(|e| Event::Finished(e.request_id.inner().clone()))
+                .boxed(),
+        );
+        events.push(
+            page.event_listener::<EventLoadingFailed>()
+                .await?
+                .map(|e| Event::Finished(e.request_id.inner().clone()))
+                .boxed(),
+        );
+        events.push(
+            page.event_listener::<EventLoadEventFired>()
+                .await?
+                .map(|_| Event::Load)
+                .boxed(),
+        );
+        events.push(
+            page.event_listener::<EventBindingCalled>()
+                .await?
+                .map(|e| Event::Binding {
+                    name: e.name.clone(),
+                    payload: e.payload.clone(),
+                })
+                .boxed(),
+        );
+        page.execute(AddBindingParams::new(settings.binding.clone()))
+            .await?;
+        page.execute(AddScriptToEvaluateOnNewDocumentParams::new(
+            settings.hook.clone(),
+        ))
+        .await?;
+        page.execute(SetUserAgentOverrideParams::new(settings.user_agent.clone()))
+            .await?;
+        page.execute(StorageEnable::default()).await?;
+        Ok(Tab {
+            page,
+            events,
+            recorder: Recorder::default(),
+            settings: settings.clone(),
+            loader_id: None,
+            navigation_error: None,
+        })
+    }
+
+    /// Navigates to `url` and waits until the page has loaded, settled and gone quiet, or the
+    /// timeout passed.
+    pub async fn visit(&mut self, url: &Url) {
+        let started = Instant::now();
+        let deadline = started + self.settings.timeout;
+        let navigate = NavigateParams::new(url.as_str());
+        match tokio::time::timeout(self.settings.timeout, self.page.execute(navigate)).await {
+            Ok(Ok(response)) => {
+                self.loader_id = response.result.loader_id.map(|l| l.inner().clone());
+                self.navigation_error = response.result.error_text.clone();
+            }
+            Ok(Err(error)) => self.navigation_error = Some(error.to_string()),
+            Err(_) => {
+                self.navigation_error = Some(format!(
+                    "no response within {} s",
+                    self.settings.timeout.as_secs()
+                ))
+            }
+        }
+        if self.navigation_error.is_some() {
+            return;
+        }
+        let settle = self.settings.settle;
+        self.pump_until(deadline, |r, now| r.settled(now, settle))
+            .await;
+    }
+
+    /// Lets the page run for `settle` more (and until the network is quiet): after a click.
+    pub async fn settle_again(&mut self) {
+        let now = Instant::now();
+        self.recorder.loaded_at = Some(now);
+        let deadline = now + self.settings.settle + QUIET_CAP + QUIET;
+        let settle = self.settings.settle;
+        self.pump_until(deadline, |r, now| r.settled(now, settle))
+            .await;
+    }
+
+    async fn pump_until(&mut self, deadline: Instant, done: impl Fn(&Recorder, Instant) -> bool) {
+        loop {
+            let now = Instant::now();
+            if done(&self.recorder, now) || now >= deadline {
+                return;
+            }
+            let wait = TICK.min(deadline - now);
+            match tokio::time::timeout(wait, self.events.next()).await {
+                Ok(Some(event)) => self.recorder.absorb(event, &self.settings.binding),
+                // Every listener closed: the tab is gone.
+                Ok(None) => return,
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Takes in every event already delivered, without waiting.
+    fn drain(&mut self) {
+        while let Some(Some(event)) = futures_util::FutureExt::now_or_never(self.events.next()) {
+            self.recorder.absorb(event, &self.settings.binding);
+        }
+    }
+
+    /// Clicks the first element matching `selector` once it exists, waiting for it at most
+    /// `wait`. Returns the page's clock (ms since the epoch) at the click.
+    pub async fn click(&mut self, selector: &str, wait: Duration) -> Result<f64, String> {
+        let selector_json = serde_json::to_string(selector).unwrap_or_default();
+        let script = format!(
+            "(() => {{ const el = document.querySelector({selector_json}); \
+             if (!el) return null; const t = Date.now(); el.click(); return t; }})()"
+        );
+        let deadline = Instant::now() + wait;
+        loop {
+            let evaluate = EvaluateParams::builder()
+                .expression(script.clone())
+                .return_by_value(true)
+                .build()
+                .map_err(|e| e.to_string())?;
+            let answer = self
+                .page
+                .execute(evaluate)
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Some(at) = answer.result.result.value.as_ref().and_then(|v| v.as_f64()) {
+                return Ok(at);
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "no element matches `{selector}` within {} s",
+                    wait.as_secs()
+                ));
+            }
+            let next = Instant::now() + Duration::from_millis(100);
+            self.pump_until(next.min(deadline), |_, _| false).await;
+        }
+    }
+
+    /// The main document's status, redirects and final URL.
+    pub fn main_document(&self, asked: &Url) -> MainDocument {
+        let mut main = MainDocument {
+            error: self.navigation_error.clone(),
+            ..MainDocument::default()
+        };
+        let Some(id) = &self.loader_id else {
+            return main;
+        };
+        if let Some((url, status)) = self.recorder.responses.get(id) {
+            main.status = u16::try_from(*status).ok();
+            main.final_url = Url::parse(url).ok().filter(|u| u != asked);
+        }
+        main.redirects = self
+            .recorder
+            .hops
+            .get(id)
+            .map_or(0, |h| h.len().saturating_sub(1) as u32);
+        main
+    }
+
+    /// The rendered document's HTML, cut at the cap.
+    pub async fn rendered_html(&mut self) -> Option<String> {
+        let evaluate = EvaluateParams::builder()
+            .expression("document.documentElement ? document.documentElement.outerHTML : ''")
+            .return_by_value(true)
+            .build()
+            .ok()?;
+        let answer = self.page.execute(evaluate).await.ok()?;
+        let mut html = answer.result.result.value?.as_str()?.to_string();
+        if html.len() > self.settings.max_html {
+            let mut end = self.settings.max_html;
+            while !html.is_char_boundary(end) {
+                end -= 1;
+            }
+            html.truncate(end);
+        }
+        Some(html)
+    }
+
+    /// Every Web Storage key of every frame's origin, as weak evidence.
+    pub async fn storage_snapshot(&mut self, page: &Url) -> Vec<StorageEvent> {
+        let Ok(tree) = self.page.execute(GetFrameTreeParams::default()).await else {
+            return Vec::new();
+        };
+        let mut origins = Vec::new();
+        collect_origins(&tree.result.frame_tree, &mut origins);
+        let mut found = Vec::new();
+        for origin in origins {
+            for (kind, local) in [(StorageKind::Local, true), (StorageKind::Session, false)] {
+                let mut id = StorageId::new(local);
+                id.security_origin = Some(origin.clone());
+                let Ok(items) = self.page.execute(GetDomStorageItemsParams::new(id)).await else {
+                    continue;
+                };
+                for item in &items.result.entries {
+                    let [key, value] = item.inner().as_slice() else {
+                        continue;
+                    };
+                    found.push(StorageEvent {
+                        origin: origin.clone(),
+                        kind,
+                        key: key.clone(),
+                        value_length: value.chars().count(),
+                        set_by: page.clone(),
+                        page: page.clone(),
+                        from_snapshot: true,
+                    });
+                }
+            }
+        }
+        found
+    }
+
+    /// Takes everything seen so far; with `after_ms`, only what happened at or after that
+    /// moment of the page's clock (the rest is dropped).
+    pub fn take(&mut self, page: &Url, after_ms: Option<f64>) -> Stored {
+        self.drain();
+        let mut stored = Stored::default();
+        let recorder = &mut self.recorder;
+        for extra in recorder.extras.drain(..) {
+            let hop = recorder
+                .hops
+                .get(&extra.id)
+                .and_then(|hops| hops.get(extra.hop));
+            if let (Some(after), Some((_, sent))) = (after_ms, hop)
+                && *sent < after
+            {
+                continue;
+            }
+            let set_by = hop
+                .and_then(|(url, _)| Url::parse(url).ok())
+                .unwrap_or_else(|| page.clone());
+            stored
+                .cookies
+                .extend(header_cookies(&extra.headers, &extra.blocked, &set_by));
+        }
+        for payload in recorder.reports.drain(..) {
+            let Some(report) = HookReport::parse(&payload) else {
+                continue;
+            };
+            if after_ms.is_some_and(|after| report.at_ms < after) {
+                continue;
+            }
+            match report.kind {
+                ReportKind::Cookie { raw } => stored.cookies.push(SetCookie {
+                    parsed: parse_set_cookie(&raw),
+                    raw,
+                    set_by: report.script.unwrap_or_else(|| report.document.clone()),
+                    scope: report.document,
+                    via: CookieVia::Script,
+                    response_date: Some(
+                        SystemTime::UNIX_EPOCH + Duration::from_millis(report.at_ms as u64),
+                    ),
+                    refused: None,
+                }),
+                ReportKind::Storage {
+                    kind,
+                    key,
+                    length,
+                    origin,
+                } => stored.storage.push(StorageEvent {
+                    origin,
+                    kind,
+                    key,
+                    value_length: length,
+                    set_by: report.script.unwrap_or(report.document),
+                    page: page.clone(),
+                    from_snapshot: false,
+                }),
+            }
+        }
+        stored
+    }
+
+    /// Requests the page made (every hop counted).
+    pub fn requests(&self) -> u64 {
+        self.recorder.hops.values().map(|h| h.len() as u64).sum()
+    }
+
+    /// Closes the tab.
+    pub async fn close(self) {
+        if let Err(error) = self.page.close().await {
+            tracing::debug!("closing a tab: {error}");
+        }
+    }
+}
+
+fn collect_origins(tree: &FrameTree, out: &mut Vec<String>) {
+    let origin = &tree.frame.security_origin;
+    if (origin.starts_with("http://") || origin.starts_with("https://")) && !out.contains(origin) {
+        out.push(origin.clone());
+    }
+    for child in tree.child_frames.iter().flatten() {
+        collect_origins(child, out);
+    }
+}
+
+/// The `Set-Cookie` lines of one hop's raw headers, blocked ones with the browser's reasons.
+fn header_cookies(
+    headers: &serde_json::Value,
+    blocked: &[(String, Vec<String>)],
+    set_by: &Url,
+) -> Vec<SetCookie> {
+    let Some(headers) = headers.as_object() else {
+        return Vec::new();
+    };
+    let header = |name: &str| {
+        headers
+            .iter()
+            .filter(|(key, _)| key.eq_ignore_ascii_case(name))
+            .filter_map(|(_, value)| value.as_str())
+            .collect::<Vec<_>>()
+    };
+    let date = header("date")
+        .first()
+        .and_then(|d| httpdate::parse_http_date(d).ok());
+    let mut lines: Vec<String> = header("set-cookie")
+        .iter()
+        .flat_map(|value| value.split('\n'))
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| cut(line, MAX_LINE))
+        .collect();
+    // A blocked line the headers did not show is still a cookie the site set.
+    for (line, _) in blocked {
+        let line = cut(line, MAX_LINE);
+        if !line.is_empty() && !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    lines
+        .into_iter()
+        .map(|line| {
+            let refused = blocked
+                .iter()
+                .find(|(b, _)| cut(b, MAX_LINE) == line)
+                .map(|(_, reasons)| format!("blocked by Chromium: {}", reasons.join(", ")));
+            let mut cookie = SetCookie::header(line, set_by, date);
+            cookie.refused = refused;
+            cookie
+        })
+        .collect()
+}
+
+fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+/// One message of the hook, checked: the page could call the binding itself.
+struct HookReport {
+    kind: ReportKind,
+    document: Url,
+    script: Option<Url>,
+    at_ms: f64,
+}
+
+enum ReportKind {
+    Cookie {
+        raw: String,
+    },
+    Storage {
+        kind: StorageKind,
+        key: String,
+        length: usize,
+        origin: String,
+    },
+}
+
+impl HookReport {
+    fn parse(payload: &str) -> Option<HookReport> {
+        let value: serde_json::Value = serde_json::from_str(payload).ok()?;
+        let text = |key: &str| value.get(key).and_then(|v| v.as_str());
+        let web_url = |s: &str| {
+            Url::parse(s)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+        };
+        let document = web_url(text("doc")?)?;
+        let script = text("script").and_then(web_url);
+        let at_ms = value.get("at").and_then(|v| v.as_f64())?;
+        let kind = match text("t")? {
+            "cookie" => ReportKind::Cookie {
+                raw: cut(text("raw")?, MAX_LINE),
+            },
+            "storage" => ReportKind::Storage {
+                kind: match text("kind")? {
+                    "session" => StorageKind::Session,
+                    _ => StorageKind::Local,
+                },
+                key: cut(text("key")?, 1024),
+                length: value.get("len").and_then(|v| v.as_u64())? as usize,
+                origin: cut(text("origin")?, 1024),
+            },
+            _ => return None,
+        };
+        Some(HookReport {
+            kind,
+            document,
+            script,
+            at_ms,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_lines_are_split_and_blocked_ones_keep_their_reason() {
+        let headers = serde_json::json!({
+            "Set-Cookie": "a=1; Path=/\nb=2; Secure",
+            "date": "Wed, 21 Oct 2015 07:28:00 GMT",
+        });
+        let blocked = vec![
+            ("b=2; Secure".to_string(), vec!["SecureOnly".to_string()]),
+            (
+                "c=3; Domain=other.test".to_string(),
+                vec!["DomainMismatch".to_string()],
+            ),
+        ];
+        let url = Url::parse("http://portal.test/").unwrap();
+        let cookies = header_cookies(&headers, &blocked, &url);
+        let lines: Vec<_> = cookies.iter().map(|c| c.raw.as_str()).collect();
+        assert_eq!(
+            lines,
+            ["a=1; Path=/", "b=2; Secure", "c=3; Domain=other.test"]
+        );
+        assert_eq!(cookies[0].refused, None);
+        assert_eq!(
+            cookies[1].refused.as_deref(),
+            Some("blocked by Chromium: SecureOnly")
+        );
+        assert!(cookies[0].response_date.is_some());
+        assert_eq!(cookies[2].via, CookieVia::Header);
+    }
+
+    #[test]
+    fn hook_reports_are_checked() {
+        let good = r#"{"t":"cookie","raw":"a=1","doc":"http://p.test/x","script":"http://cdn.test/s.js","at":1000}"#;
+        let report = HookReport::parse(good).unwrap();
+        assert_eq!(report.script.unwrap().as_str(), "http://cdn.test/s.js");
+        assert!(matches!(report.kind, ReportKind::Cookie { raw } if raw == "a=1"));
+        for bad in [
+            "not json",
+            r#"{"t":"cookie","raw":"a=1","doc":"javascript:alert(1)","at":1}"#,
+            r#"{"t":"cookie","doc":"http://p.test/","at":1}"#,
+            r#"{"t":"other","raw":"a=1","doc":"http://p.test/","at":1}"#,
+            r#"{"t":"storage","kind":"local","key":"k","doc":"http://p.test/","at":1,"origin":"x"}"#,
+        ] {
+            assert!(HookReport::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_page_settles_after_load_settle_time_and_quiet_network() {
+        let mut r = Recorder::default();
+        let t0 = Instant::now();
+        let settle = Duration::from_millis(1000);
+        assert!(
+            !r.settled(t0 + Duration::from_secs(60), settle),
+            "no load yet"
+        );
+        r.loaded_at = Some(t0);
+        assert!(!r.settled(t0 + Duration::from_millis(999), settle));
+        r.in_flight.insert("1".into());
+        assert!(!r.settled(t0 + Duration::from_millis(1600), settle));
+        assert!(
+            r.settled(t0 + settle + QUIET_CAP, settle),
+            "a request that never ends holds the page only so long"
+        );
+        r.in_flight.clear();
+        r.last_activity = Some(t0 + Duration::from_millis(900));
+        assert!(!r.settled(t0 + Duration::from_millis(1300), settle));
+        assert!(r.settled(t0 + Duration::from_millis(1400), settle));
+    }
+}

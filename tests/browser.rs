@@ -1,0 +1,383 @@
+//! The browser engine against a fake portal in a real headless Chromium: cookies set by header
+//! (redirect hops, a third-party frame and image), by `document.cookie` at load and after a
+//! timer, by the CookieStore API on a later page, Web Storage, and a consent banner whose
+//! buttons set cookies. The exact observations of each consent phase are asserted.
+//!
+//! The browser is `$CHROME`, else `/usr/lib/chromium/chromium`, else `/usr/bin/chromium`.
+//! Without one the tests are skipped, except under CI (`CI` set), where they fail.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use common::{
+    Server, args, cookie_audit, html, latest_report, redirect, request_port, write_targets,
+};
+use serde_json::Value;
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(chrome) = std::env::var_os("CHROME") {
+        return Some(PathBuf::from(chrome));
+    }
+    for candidate in ["/usr/lib/chromium/chromium", "/usr/bin/chromium"] {
+        if Path::new(candidate).is_file() {
+            return Some(PathBuf::from(candidate));
+        }
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("no Chromium found: apt-get install -y chromium");
+    }
+    eprintln!("skipped: no Chromium (apt-get install -y chromium)");
+    None
+}
+
+const PORTAL: &str = "www.portal.test";
+const TRACKER: &str = "tracker.test";
+
+/// The fake portal: every way a site stores something in a browser, and a consent banner.
+fn portal(host: &str, path: &str, headers: &axum::http::HeaderMap) -> axum::response::Response {
+    let port = request_port(headers);
+    let tracker = format!("http://{TRACKER}:{port}");
+    match (host, path) {
+        (PORTAL, "/") => html(
+            200,
+            &[("set-cookie", b"sessionid=s1; Path=/; HttpOnly")],
+            format!(
+                r#"<!doctype html><html><head><title>Portal</title>
+<script src="/static/app.js"></script>
+<script>
+  document.cookie = "js_load=1; path=/; max-age=3600";
+  setTimeout(function () {{ document.cookie = "js_timer=1; path=/"; }}, 500);
+</script></head>
+<body>
+<div id="banner">
+  <button id="accept" onclick="choose('all')">Tout accepter</button>
+  <button id="reject" onclick="choose('none')">Tout refuser</button>
+</div>
+<a href="/go">Later</a>
+<iframe src="{tracker}/frame"></iframe>
+<img src="{tracker}/pixel.gif" alt="">
+</body></html>"#
+            ),
+        ),
+        (PORTAL, "/static/app.js") => html(
+            200,
+            &[("content-type", b"application/javascript")],
+            r#"document.cookie = "app_js=1; path=/; max-age=86400";
+localStorage.setItem("app_state", "ready");
+function choose(choice) {
+  document.cookie = "cookies_preferences=" + choice + "; path=/; max-age=15552000";
+  // The portal's bug: refusing still starts an analytics cookie.
+  if (choice === "none") document.cookie = "_gid=GA1.2.1; path=/; max-age=86400";
+  if (choice === "all") document.cookie = "_ga=GA1.2.1; path=/; max-age=63072000";
+}
+// With consent already given, analytics start on every page.
+if (document.cookie.indexOf("cookies_preferences=all") !== -1) {
+  document.cookie = "_ga=GA1.2.1; path=/; max-age=63072000";
+}
+"#,
+        ),
+        (PORTAL, "/go") => redirect(302, "/later", &[("set-cookie", b"hop=1; Path=/")]),
+        (PORTAL, "/later") => html(
+            200,
+            &[],
+            r#"<!doctype html><html><head><title>Later</title><script>
+  document.cookie = "maxage_later=1; max-age=7200; path=/";
+  sessionStorage.setItem("tab_id", "42");
+  cookieStore.set({ name: "cs_later", value: "1", expires: Date.now() + 86400000 });
+</script></head><body><p>A later page.</p></body></html>"#,
+        ),
+        (TRACKER, "/frame") => html(
+            200,
+            &[("set-cookie", b"tp_frame=1; Path=/; SameSite=None; Secure")],
+            r#"<!doctype html><html><body><script>
+  document.cookie = "tp_js=1; path=/; SameSite=None; Secure; max-age=600";
+</script></body></html>"#,
+        ),
+        (TRACKER, "/pixel.gif") => html(
+            200,
+            &[
+                ("content-type", b"image/gif"),
+                (
+                    "set-cookie",
+                    b"tp_pixel=1; Path=/; Max-Age=1000; SameSite=None; Secure",
+                ),
+            ],
+            b"GIF89a".to_vec(),
+        ),
+        _ => html(404, &[], "not found"),
+    }
+}
+
+/// (name, domain, source) of the observations of `phase`.
+fn observed_in(target: &Value, phase: &str) -> BTreeSet<(String, String, String)> {
+    target["observed"]
+        .as_array()
+        .expect("observed")
+        .iter()
+        .filter(|c| c["phase"] == phase)
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["domain"].as_str().unwrap().to_string(),
+                c["source"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn cookie<'a>(target: &'a Value, name: &str, phase: &str) -> &'a Value {
+    target["observed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name && c["phase"] == phase)
+        .unwrap_or_else(|| panic!("{name} not observed in phase {phase}"))
+}
+
+fn set(items: &[(&str, &str, &str)]) -> BTreeSet<(String, String, String)> {
+    items
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
+}
+
+/// What every phase sees: the portal's own cookies, by every path.
+const EVERY_PHASE: &[(&str, &str, &str)] = &[
+    ("sessionid", PORTAL, "http"),
+    ("js_load", PORTAL, "javascript"),
+    ("js_timer", PORTAL, "javascript"),
+    ("app_js", PORTAL, "javascript"),
+    ("hop", PORTAL, "http"),
+    ("maxage_later", PORTAL, "javascript"),
+    ("cs_later", PORTAL, "javascript"),
+    ("tp_frame", TRACKER, "http"),
+    ("tp_js", TRACKER, "javascript"),
+    ("tp_pixel", TRACKER, "http"),
+];
+
+fn run_portal(consent: bool) -> Option<Value> {
+    let chrome = chromium()?;
+    let server = Server::start(portal);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let consent_line = if consent {
+        r##"consent = { accept = "#accept", reject = "#reject" }"##
+    } else {
+        ""
+    };
+    write_targets(
+        dir.path(),
+        &format!(
+            r#"[defaults]
+delay_ms = 0
+timeout_secs = 20
+max_pages = 10
+engine = "browser"
+
+[[target]]
+name = "portal"
+url = "http://{PORTAL}:{port}/"
+{consent_line}
+"#,
+            port = server.port
+        ),
+    );
+    let mut argv = args(&["audit", "--chromium"]);
+    argv.push(chrome.display().to_string());
+    argv.extend(server.resolve_args(&[PORTAL, TRACKER]));
+    let run = cookie_audit(dir.path(), &argv);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    Some(latest_report(dir.path()))
+}
+
+#[test]
+fn every_path_a_cookie_can_take_is_observed_with_its_source_page_and_lifetime() {
+    let Some(report) = run_portal(false) else {
+        return;
+    };
+    assert_eq!(report["run"]["engine"], "browser");
+    let target = &report["targets"][0];
+    assert_eq!(target["status"], "audited", "{target:#}");
+    assert_eq!(
+        observed_in(target, "none"),
+        set(EVERY_PHASE),
+        "{:#}",
+        target["observed"]
+    );
+    assert!(
+        target.get("consent").is_none(),
+        "no consent phases without selectors"
+    );
+
+    let port = report["targets"][0]["url"].as_str().unwrap().to_string();
+    let home = port.clone();
+    let at = |path: &str| format!("{home}{}", path.trim_start_matches('/'));
+
+    let app = cookie(target, "app_js", "none");
+    assert_eq!(
+        app["set_by"],
+        at("/static/app.js"),
+        "the script that wrote it"
+    );
+    assert_eq!(app["first_seen_on"], home);
+    assert_eq!(app["lifetime_seconds"], 86_400);
+
+    let hop = cookie(target, "hop", "none");
+    assert_eq!(hop["set_by"], at("/go"), "the redirect hop that set it");
+    assert_eq!(hop["first_seen_on"], at("/go"), "the page as queued");
+
+    let later = cookie(target, "maxage_later", "none");
+    assert_eq!(later["first_seen_on"], at("/go"));
+    assert_eq!(
+        later["session"], false,
+        "a Max-Age cookie on a later page is no session cookie"
+    );
+    assert_eq!(later["lifetime_seconds"], 7_200);
+
+    let store = cookie(target, "cs_later", "none");
+    let lifetime = store["lifetime_seconds"]
+        .as_i64()
+        .expect("a persistent cookie");
+    assert!((86_300..=86_400).contains(&lifetime), "{lifetime}");
+
+    assert_eq!(cookie(target, "js_timer", "none")["session"], true);
+    assert_eq!(cookie(target, "sessionid", "none")["http_only"], true);
+
+    let pixel = cookie(target, "tp_pixel", "none");
+    assert_eq!(pixel["party"], "third");
+    assert_eq!(
+        pixel["first_seen_on"], home,
+        "a sub-resource's cookie belongs to its page"
+    );
+    assert_eq!(cookie(target, "tp_js", "none")["party"], "third");
+
+    let storage: BTreeSet<(String, String)> = target["storage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["key"].as_str().unwrap().into(),
+                s["kind"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        storage,
+        BTreeSet::from([
+            ("app_state".to_string(), "local".to_string()),
+            ("tab_id".to_string(), "session".to_string())
+        ])
+    );
+    let app_state = target["storage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "app_state")
+        .unwrap();
+    assert_eq!(app_state["set_by"], at("/static/app.js"));
+    assert_eq!(app_state["value_length"], 5);
+    assert!(
+        !report.to_string().contains("GA1.2.1"),
+        "cookie values are never stored"
+    );
+}
+
+#[test]
+fn consent_phases_see_what_each_choice_sets() {
+    let Some(report) = run_portal(true) else {
+        return;
+    };
+    let target = &report["targets"][0];
+    assert_eq!(target["status"], "audited", "{target:#}");
+
+    let none = observed_in(target, "none");
+    assert_eq!(none, set(EVERY_PHASE), "{:#}", target["observed"]);
+
+    let mut reject = set(EVERY_PHASE);
+    reject.extend(set(&[
+        ("cookies_preferences", PORTAL, "javascript"),
+        ("_gid", PORTAL, "javascript"),
+    ]));
+    assert_eq!(observed_in(target, "reject"), reject);
+
+    let mut accept = set(EVERY_PHASE);
+    accept.extend(set(&[
+        ("cookies_preferences", PORTAL, "javascript"),
+        ("_ga", PORTAL, "javascript"),
+    ]));
+    assert_eq!(observed_in(target, "accept"), accept);
+
+    let phases: Vec<(String, bool)> = target["consent"]["phases"]
+        .as_array()
+        .expect("consent phases reported")
+        .iter()
+        .map(|p| {
+            (
+                p["phase"].as_str().unwrap().to_string(),
+                p["clicked"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            ("none".into(), false),
+            ("reject".into(), true),
+            ("accept".into(), true)
+        ]
+    );
+
+    // _gid after a refusal is the worst case; _ga only after acceptance is no finding.
+    let findings = target["findings"].as_array().unwrap();
+    let without_consent: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["kind"] == "set_without_consent")
+        .collect();
+    let gid = without_consent
+        .iter()
+        .find(|f| f["cookie"] == "_gid")
+        .expect("_gid set after refusal is reported");
+    assert!(
+        gid["message"].as_str().unwrap().contains("refused"),
+        "{}",
+        gid["message"]
+    );
+    assert!(without_consent.iter().all(|f| f["cookie"] != "_ga"));
+    let undeclared_sessionid = findings
+        .iter()
+        .filter(|f| f["kind"] == "undeclared" && f["cookie"] == "sessionid")
+        .count();
+    assert_eq!(
+        undeclared_sessionid, 1,
+        "one finding per cookie, not one per phase"
+    );
+}
+
+#[test]
+fn a_missing_chromium_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_targets(
+        dir.path(),
+        "[[target]]\nname = \"p\"\nurl = \"http://www.portal.test/\"\nengine = \"browser\"\n",
+    );
+    let run = cookie_audit(
+        dir.path(),
+        &args(&["audit", "--chromium", "/nonexistent/chromium"]),
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("/nonexistent/chromium"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !dir.path().join("reports").exists(),
+        "nothing crawled, nothing written"
+    );
+}
