@@ -68,7 +68,9 @@ impl BrowserPages {
                 .await?
         };
         let binding = binding_name();
-        let hook = include_str!("hook.js").replace("__BINDING__", &binding);
+        let hook = include_str!("hook.js")
+            .replace("__BINDING__", &binding)
+            .replace("__SETTLE_MS__", &settings.settle_ms.to_string());
         let user_agent = format!("{} {}", chromium.user_agent(), settings.user_agent)
             .trim()
             .to_string();

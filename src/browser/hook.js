@@ -24,6 +24,32 @@
     return urls.length ? urls[0] : "";
   };
 
+  // Timers due within the settle time are counted, so a page is read as soon as they have run
+  // rather than after a fixed wait; longer ones and repeating chains are left to the cap.
+  const SHORT_TIMER_MS = __SETTLE_MS__;
+  const liveTimers = new Set();
+  const originalSetTimeout = globalThis.setTimeout;
+  const originalClearTimeout = globalThis.clearTimeout;
+  globalThis.setTimeout = function (callback, delay, ...rest) {
+    const wait = Number(delay) || 0;
+    if (typeof callback !== "function" || wait > SHORT_TIMER_MS) {
+      return originalSetTimeout.apply(this, arguments);
+    }
+    let id;
+    const run = function () {
+      liveTimers.delete(id);
+      return callback.apply(this, arguments);
+    };
+    id = originalSetTimeout.call(this, run, wait, ...rest);
+    liveTimers.add(id);
+    return id;
+  };
+  globalThis.clearTimeout = function (id) {
+    liveTimers.delete(id);
+    return originalClearTimeout.apply(this, arguments);
+  };
+  Object.defineProperty(globalThis, "__cookieAuditTimers", { value: () => liveTimers.size });
+
   const cookieProperty = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
   if (cookieProperty && cookieProperty.set) {
     Object.defineProperty(Document.prototype, "cookie", {

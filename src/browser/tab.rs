@@ -176,19 +176,40 @@ impl Recorder {
         }
     }
 
-    fn settled(&self, now: Instant, settle: Duration) -> bool {
+    /// How far the page is from being read: loaded, the network quiet, and either its short
+    /// timers have run (asked of the page) or the settle time is over.
+    fn state(&self, now: Instant, settle: Duration) -> Settling {
         let Some(loaded) = self.loaded_at else {
-            return false;
+            return Settling::Loading;
         };
-        if now < loaded + settle {
-            return false;
-        }
         if now >= loaded + settle + QUIET_CAP {
-            return true;
+            return Settling::Done;
         }
         let quiet_since = self.last_activity.map_or(loaded, |t| t.max(loaded));
-        self.in_flight.is_empty() && now >= quiet_since + QUIET
+        if !self.in_flight.is_empty() || now < quiet_since + QUIET {
+            return Settling::Busy;
+        }
+        if now >= loaded + settle {
+            Settling::Done
+        } else {
+            Settling::AskTimers
+        }
     }
+
+    #[cfg(test)]
+    fn settled(&self, now: Instant, settle: Duration) -> bool {
+        self.state(now, settle) == Settling::Done
+    }
+}
+
+/// Where a page is on its way to being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settling {
+    Loading,
+    Busy,
+    /// Quiet, but its short timers may not have run yet.
+    AskTimers,
+    Done,
 }
 
 type Events = SelectAll<BoxStream<'static, Event>>;
@@ -330,19 +351,58 @@ impl Tab {
         if self.navigation_error.is_some() {
             return;
         }
-        let settle = self.settings.settle;
-        self.pump_until(deadline, |r, now| r.settled(now, settle))
-            .await;
+        self.settle(deadline).await;
     }
 
-    /// Lets the page run for `settle` more (and until the network is quiet): after a click.
+    /// Lets the page run again until it settles: after a click.
     pub async fn settle_again(&mut self) {
         let now = Instant::now();
         self.recorder.loaded_at = Some(now);
-        let deadline = now + self.settings.settle + QUIET_CAP + QUIET;
-        let settle = self.settings.settle;
-        self.pump_until(deadline, |r, now| r.settled(now, settle))
+        self.recorder.last_activity = Some(now);
+        self.settle(now + self.settings.settle + QUIET_CAP + QUIET)
             .await;
+    }
+
+    async fn settle(&mut self, deadline: Instant) {
+        let settle = self.settings.settle;
+        loop {
+            self.pump_until(deadline, |r, now| {
+                matches!(r.state(now, settle), Settling::AskTimers | Settling::Done)
+            })
+            .await;
+            let now = Instant::now();
+            if now >= deadline || self.recorder.state(now, settle) == Settling::Done {
+                return;
+            }
+            if self.short_timers().await == 0 {
+                // A timer's callback may have just reported; take it in before reading.
+                self.drain();
+                return;
+            }
+            let next = Instant::now() + TICK;
+            self.pump_until(next.min(deadline), |_, _| false).await;
+        }
+    }
+
+    /// Timers due within the settle time that have not run yet (0 when the page cannot tell).
+    async fn short_timers(&mut self) -> u64 {
+        let Ok(evaluate) = EvaluateParams::builder()
+            .expression("typeof __cookieAuditTimers === 'function' ? __cookieAuditTimers() : 0")
+            .return_by_value(true)
+            .build()
+        else {
+            return 0;
+        };
+        match self.page.execute(evaluate).await {
+            Ok(answer) => answer
+                .result
+                .result
+                .value
+                .as_ref()
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0),
+            Err(_) => 0,
+        }
     }
 
     async fn pump_until(&mut self, deadline: Instant, done: impl Fn(&Recorder, Instant) -> bool) {
@@ -742,7 +802,16 @@ mod tests {
         );
         r.in_flight.clear();
         r.last_activity = Some(t0 + Duration::from_millis(900));
-        assert!(!r.settled(t0 + Duration::from_millis(1300), settle));
+        assert_eq!(
+            r.state(t0 + Duration::from_millis(1300), settle),
+            Settling::Busy
+        );
         assert!(r.settled(t0 + Duration::from_millis(1400), settle));
+        r.last_activity = Some(t0 + Duration::from_millis(100));
+        assert_eq!(
+            r.state(t0 + Duration::from_millis(700), settle),
+            Settling::AskTimers,
+            "quiet before the settle time: the page's timers decide"
+        );
     }
 }
