@@ -381,3 +381,55 @@ fn a_missing_chromium_is_a_clear_error() {
         "nothing crawled, nothing written"
     );
 }
+
+#[test]
+fn the_temporary_profile_is_removed_and_the_resolved_host_is_used() {
+    let Some(chrome) = chromium() else {
+        return;
+    };
+    let server = Server::start(|host, path, _| match (host, path) {
+        ("one.portal.test", "/") => html(200, &[("set-cookie", b"only=1; Path=/")], "<p>one</p>"),
+        _ => html(404, &[], "not found"),
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp dir");
+    write_targets(
+        dir.path(),
+        &format!(
+            "[[target]]\nname = \"one\"\nurl = \"http://one.portal.test:{}/\"\nengine = \"browser\"\n\
+             delay_ms = 0\nsettle_ms = 0\n",
+            server.port
+        ),
+    );
+    let mut argv = args(&["audit", "--chromium"]);
+    argv.push(chrome.display().to_string());
+    argv.extend(server.resolve_args(&["one.portal.test"]));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cookie-audit"))
+        .current_dir(dir.path())
+        .env("TMPDIR", &tmp)
+        .args(&argv)
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = latest_report(dir.path());
+    let names: Vec<&str> = report["targets"][0]["observed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["only"]);
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .expect("read tmp")
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().starts_with("cookie-audit-chromium-"))
+        .collect();
+    assert!(left.is_empty(), "profile left behind: {left:?}");
+}
