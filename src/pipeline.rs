@@ -252,7 +252,16 @@ async fn crawl_in_browser(
             step.sightings.iter().for_each(|s| record(book, s));
             (clicked, error) = (step.clicked, step.error);
             if !clicked {
-                tracing::warn!(target = %target.name, ?phase, "consent not given: {}", error.as_deref().unwrap_or(""));
+                // Crawling on would file a no-choice visit under a choice nobody made.
+                tracing::warn!(target = %target.name, ?phase, "consent not given, phase skipped: {}", error.as_deref().unwrap_or(""));
+                session.pages().dispose().await;
+                phases.push(PhaseOutcome {
+                    phase,
+                    clicked,
+                    error,
+                    pages: 0,
+                });
+                continue;
             }
         }
         let mut outcome = session.crawl(|sighting| record(book, &sighting)).await;

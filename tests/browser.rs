@@ -157,15 +157,10 @@ const EVERY_PHASE: &[(&str, &str, &str)] = &[
     ("tp_pixel", TRACKER, "http"),
 ];
 
-fn run_portal(consent: bool) -> Option<Value> {
+fn run_portal(consent_line: &str) -> Option<Value> {
     let chrome = chromium()?;
     let server = Server::start(portal);
     let dir = tempfile::tempdir().expect("temp dir");
-    let consent_line = if consent {
-        r##"consent = { accept = "#accept", reject = "#reject" }"##
-    } else {
-        ""
-    };
     write_targets(
         dir.path(),
         &format!(
@@ -197,7 +192,7 @@ url = "http://{PORTAL}:{port}/"
 
 #[test]
 fn every_path_a_cookie_can_take_is_observed_with_its_source_page_and_lifetime() {
-    let Some(report) = run_portal(false) else {
+    let Some(report) = run_portal("") else {
         return;
     };
     assert_eq!(report["run"]["engine"], "browser");
@@ -290,7 +285,8 @@ fn every_path_a_cookie_can_take_is_observed_with_its_source_page_and_lifetime() 
 
 #[test]
 fn consent_phases_see_what_each_choice_sets() {
-    let Some(report) = run_portal(true) else {
+    let Some(report) = run_portal(r##"consent = { accept = "#accept", reject = "#reject" }"##)
+    else {
         return;
     };
     let target = &report["targets"][0];
@@ -432,4 +428,34 @@ fn the_temporary_profile_is_removed_and_the_resolved_host_is_used() {
         .filter(|n| n.to_string_lossy().starts_with("cookie-audit-chromium-"))
         .collect();
     assert!(left.is_empty(), "profile left behind: {left:?}");
+}
+
+#[test]
+fn a_button_that_is_not_there_skips_its_phase() {
+    let Some(report) =
+        run_portal(r##"consent = { accept = "#accept", reject = "#no-such-button" }"##)
+    else {
+        return;
+    };
+    let target = &report["targets"][0];
+    let reject = &target["consent"]["phases"][1];
+    assert_eq!(reject["phase"], "reject");
+    assert_eq!(reject["clicked"], false);
+    assert_eq!(reject["pages"], 0);
+    assert!(
+        reject["error"]
+            .as_str()
+            .unwrap()
+            .contains("#no-such-button"),
+        "{reject}"
+    );
+    assert!(
+        observed_in(target, "reject").is_empty(),
+        "nothing filed under a choice not made"
+    );
+    assert!(observed_in(target, "accept").contains(&(
+        "_ga".to_string(),
+        PORTAL.to_string(),
+        "javascript".to_string()
+    )));
 }

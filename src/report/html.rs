@@ -17,9 +17,9 @@ use serde_json::Value as Json;
 
 use crate::audit::rules::human_duration;
 use crate::report::types::{
-    Category, Charter, CharterStatus, CookieKey, CookieSource, Declaration, Finding, FindingKey,
-    MatchKind, ObservedCookie, Page, Phase, Report, Run, SameSite, Severity, SeverityCounts,
-    StorageEntry, TargetDiff, TargetReport, TargetStatus, Tool,
+    Category, Charter, CharterStatus, ConsentReport, CookieKey, CookieSource, Declaration, Finding,
+    FindingKey, MatchKind, ObservedCookie, Page, Phase, Report, Run, SameSite, Severity,
+    SeverityCounts, StorageEntry, TargetDiff, TargetReport, TargetStatus, Tool,
 };
 use crate::site::Party;
 
@@ -407,6 +407,8 @@ struct TargetView<'a> {
     third_party: usize,
     storage: &'a [StorageEntry],
     changes: Option<TargetChanges<'a>>,
+    /// How the consent phases went; absent when none ran.
+    consent: Option<ConsentView<'a>>,
 }
 
 impl<'a> TargetView<'a> {
@@ -452,6 +454,63 @@ impl<'a> TargetView<'a> {
                 .count(),
             storage: &target.storage,
             changes: diff.map(|d| TargetChanges::of(d, old_run)),
+            consent: target.consent.as_ref().map(ConsentView::of),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ConsentView<'a> {
+    phases: Vec<PhaseView<'a>>,
+    /// The phases whose button was not clicked, in words: those phases were not crawled, so
+    /// the report says nothing about what those choices do.
+    not_clicked: Vec<&'static str>,
+}
+
+/// One consent phase as the report shows it: what was done, whether it worked, what it cost.
+#[derive(Serialize)]
+struct PhaseView<'a> {
+    /// `none`, `reject`, `accept`: the word the JSON and the cookie table's phase stand for.
+    key: &'static str,
+    /// The phase in words, as the cookie table says it.
+    label: &'static str,
+    /// The CSS selector of the button clicked first; none for the no-interaction phase.
+    selector: Option<&'a str>,
+    clicked: bool,
+    pages: u32,
+    error: Option<&'a str>,
+}
+
+impl<'a> ConsentView<'a> {
+    fn of(consent: &'a ConsentReport) -> ConsentView<'a> {
+        let phases: Vec<PhaseView<'a>> = consent
+            .phases
+            .iter()
+            .map(|outcome| {
+                let (key, label, selector) = match outcome.phase {
+                    // The same words as the cookie table's phase column.
+                    Phase::None => ("none", "before consent", None),
+                    Phase::Reject => ("reject", "after refusal", Some(consent.reject.as_str())),
+                    Phase::Accept => ("accept", "after consent", Some(consent.accept.as_str())),
+                };
+                PhaseView {
+                    key,
+                    label,
+                    selector,
+                    clicked: outcome.clicked,
+                    pages: outcome.pages,
+                    error: outcome.error.as_deref(),
+                }
+            })
+            .collect();
+        let not_clicked = phases
+            .iter()
+            .filter(|p| p.selector.is_some() && !p.clicked)
+            .map(|p| p.label)
+            .collect();
+        ConsentView {
+            phases,
+            not_clicked,
         }
     }
 }
@@ -919,6 +978,12 @@ mod tests {
                 "observed": [cookie.clone()],
                 "storage": [{"origin": p("storage-origin"), "kind": "local", "key": p("storage-key"),
                              "value_length": 1, "set_by": p("storage-set-by"), "phase": "none"}],
+                "consent": {"accept": p("consent-accept"), "reject": p("consent-reject"),
+                            "phases": [{"phase": "none", "clicked": false, "error": null, "pages": 1},
+                                       {"phase": "reject", "clicked": false,
+                                        "error": p("consent-error"), "pages": 0},
+                                       {"phase": "accept", "clicked": true, "error": null,
+                                        "pages": 0}]},
                 "findings": [{"kind": "set_without_consent", "severity": "high", "cookie": p("cookie-name"),
                               "message": p("finding-message"),
                               "evidence": {"cookie": cookie, "note": p("evidence")}},
@@ -976,6 +1041,9 @@ mod tests {
             "storage-origin",
             "storage-key",
             "storage-set-by",
+            "consent-accept",
+            "consent-reject",
+            "consent-error",
             "finding-message",
             "finding-kind",
             "target-error",
@@ -1250,6 +1318,79 @@ mod tests {
             parts,
             [("high", "0.00", "33.33"), ("low", "33.33", "16.67")]
         );
+    }
+
+    #[test]
+    fn consent_phases_are_shown_escaped_and_only_when_they_ran() {
+        let hostile = "<script>alert(1)</script>";
+        let consent = json!({
+            "accept": "#banner .yes", "reject": "button[data-consent=\"refuse\"]",
+            "phases": [
+                {"phase": "none", "clicked": false, "error": null, "pages": 3},
+                {"phase": "reject", "clicked": false, "error": hostile, "pages": 2},
+                {"phase": "accept", "clicked": true, "error": null, "pages": 4},
+            ]
+        });
+        let page = |phase: &str| {
+            json!({"url": format!("https://example.org/{phase}"), "status": 200, "depth": 0,
+                   "error": null, "final_url": null, "redirects": 0, "bytes": 1,
+                   "truncated": false, "phase": phase})
+        };
+        let with = target(
+            "with.example",
+            json!({"engine": "browser", "consent": consent,
+                   "crawl": {"pages": [page("none"), page("reject"), page("accept")],
+                             "requests": 9, "duration_ms": 1, "subresources": 0}}),
+        );
+        let without = target(
+            "without.example",
+            json!({"crawl": {"pages": [page("none")], "requests": 1, "duration_ms": 1,
+                             "subresources": 0}}),
+        );
+        // A report written without phases has no `phase` on its pages at all.
+        let mut report = report(vec![with, without], Json::Null);
+        report.targets[1].crawl.pages[0].phase = None;
+        let html = render(&report).expect("renders");
+
+        let section_with = section(&html, "target-with-example");
+        assert!(
+            section_with.contains("<h3>Consent phases</h3>"),
+            "{section_with}"
+        );
+        let block = &section_with[section_with.find("Consent phases").unwrap()..];
+        let block = &block[..block.find("</table>").unwrap()];
+        let rows: Vec<&str> = block.split("<tr>").skip(2).collect();
+        assert_eq!(rows.len(), 3, "{block}");
+        assert!(rows[0].contains("before consent <span class=\"muted\">(none)</span>"));
+        assert!(rows[0].contains("<td class=\"num\">3</td>"));
+        assert!(rows[1].contains("after refusal"));
+        assert!(rows[1].contains("<code>button[data-consent=&quot;refuse&quot;]</code>"));
+        assert!(
+            rows[1].contains("<strong>no</strong>"),
+            "not clicked: {}",
+            rows[1]
+        );
+        assert!(rows[1].contains(&escaped(hostile)), "{}", rows[1]);
+        assert!(rows[2].contains("after consent"));
+        assert!(rows[2].contains("<td>yes</td>"));
+        assert!(rows[2].contains("<td class=\"num\">4</td>"));
+        assert!(
+            section_with.contains("Button not clicked (after refusal): that phase was crawled"),
+            "a phase whose button was not clicked is flagged: {section_with}"
+        );
+        assert!(!html.contains(hostile), "the error is escaped");
+        assert_eq!(html.matches("<script").count(), 1, "only our own script");
+        // The pages table says which phase each page was visited in.
+        assert!(section_with.contains("<th>Phase</th><th>Problem</th>"));
+        assert!(section_with.contains("<td>reject</td>"));
+
+        let section_without = section(&html, "target-without-example");
+        assert!(
+            !section_without.contains("Consent phases"),
+            "{section_without}"
+        );
+        assert!(!section_without.contains("<th>Phase</th><th>Problem</th>"));
+        assert!(!section_without.contains("Button not clicked"));
     }
 
     #[test]

@@ -153,7 +153,7 @@ pub struct Run {
     pub started_at: String,
     /// RFC 3339 UTC.
     pub finished_at: String,
-    /// The engine asked for on the command line (targets may override it).
+    /// `browser` when any target used the browser engine (the run needed Chromium), else `http`.
     pub engine: Engine,
     /// True when the run was interrupted and the report holds only what was done.
     pub partial: bool,
