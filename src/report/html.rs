@@ -1375,7 +1375,7 @@ mod tests {
         assert!(rows[2].contains("<td>yes</td>"));
         assert!(rows[2].contains("<td class=\"num\">4</td>"));
         assert!(
-            section_with.contains("Button not clicked (after refusal): that phase was crawled"),
+            section_with.contains("Button not clicked (after refusal): that phase was not crawled"),
             "a phase whose button was not clicked is flagged: {section_with}"
         );
         assert!(!html.contains(hostile), "the error is escaped");
