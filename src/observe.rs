@@ -11,7 +11,7 @@ use cookie::Expiration;
 use url::Url;
 
 use crate::crawl::fetch::{CookieVia, RAW_HEADER_KEEP};
-use crate::crawl::{CookieEvent, Sighting, StorageEvent};
+use crate::crawl::{CookieEvent, Sighting, StorageEvent, truncate_at_char};
 use crate::report::types::{
     CookieAttributes, CookieSource, CookieVariant, MalformedSetCookie, ObservedCookie, Phase,
     SameSite, StorageEntry, StorageKind,
@@ -331,17 +331,6 @@ fn same_attributes(a: &CookieAttributes, b: &CookieAttributes) -> bool {
         && a.http_only == b.http_only
         && a.same_site == b.same_site
         && a.session == b.session
-}
-
-fn truncate_at_char(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 #[cfg(test)]

@@ -30,8 +30,8 @@ use futures_util::stream::{BoxStream, SelectAll, StreamExt};
 use url::Url;
 
 use super::{BrowserError, Chromium};
-use crate::crawl::StorageEvent;
 use crate::crawl::fetch::{CookieVia, SetCookie, parse_set_cookie};
+use crate::crawl::{StorageEvent, truncate_at_char};
 use crate::report::types::StorageKind;
 
 /// The network counts as quiet after this long without a request starting or ending.
@@ -491,15 +491,8 @@ impl Tab {
             .build()
             .ok()?;
         let answer = self.page.execute(evaluate).await.ok()?;
-        let mut html = answer.result.result.value?.as_str()?.to_string();
-        if html.len() > self.settings.max_html {
-            let mut end = self.settings.max_html;
-            while !html.is_char_boundary(end) {
-                end -= 1;
-            }
-            html.truncate(end);
-        }
-        Some(html)
+        let html = answer.result.result.value?;
+        Some(cut(html.as_str()?, self.settings.max_html))
     }
 
     /// Every Web Storage key of every frame's origin, as weak evidence.
@@ -667,14 +660,7 @@ fn header_cookies(
 }
 
 fn cut(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_string()
+    truncate_at_char(s, max).to_string()
 }
 
 /// One message of the hook, checked: the page could call the binding itself.

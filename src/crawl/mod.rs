@@ -665,3 +665,15 @@ async fn visit_page<L: PageLoader>(
         unreachable: loaded.unreachable,
     }
 }
+
+/// `s` cut to at most `max` bytes, on a character boundary.
+pub fn truncate_at_char(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
