@@ -42,9 +42,11 @@ pub struct ObservationBook {
     by_key: HashMap<CookieKey, usize>,
     /// Cookies only the browser's store showed, kept in case nothing better shows them.
     store_only: Vec<(CookieKey, ObservedCookie)>,
+    store_only_keys: HashSet<CookieKey>,
     storage: Vec<StorageEntry>,
     storage_keys: HashMap<StorageKey, usize>,
     storage_snapshots: Vec<(StorageKey, StorageEntry)>,
+    storage_snapshot_keys: HashSet<StorageKey>,
     pages_of: Vec<HashSet<u32>>,
     page_ids: HashMap<String, u32>,
     malformed: Vec<MalformedSetCookie>,
@@ -71,9 +73,11 @@ impl ObservationBook {
             cookies: Vec::new(),
             by_key: HashMap::new(),
             store_only: Vec::new(),
+            store_only_keys: HashSet::new(),
             storage: Vec::new(),
             storage_keys: HashMap::new(),
             storage_snapshots: Vec::new(),
+            storage_snapshot_keys: HashSet::new(),
             pages_of: Vec::new(),
             page_ids: HashMap::new(),
             malformed: Vec::new(),
@@ -137,8 +141,8 @@ impl ObservationBook {
         };
         if header.via == CookieVia::Store {
             if !self.by_key.contains_key(&key)
-                && !self.store_only.iter().any(|(k, _)| *k == key)
                 && self.store_only.len() < MAX_OBSERVATIONS
+                && self.store_only_keys.insert(key.clone())
             {
                 let observed = self.new_observation(&key, host_only, source, attributes, event);
                 self.store_only.push((key, observed));
@@ -226,8 +230,9 @@ impl ObservationBook {
             return;
         }
         if event.from_snapshot {
-            if !self.storage_snapshots.iter().any(|(k, _)| *k == key)
-                && self.storage_snapshots.len() < MAX_OBSERVATIONS
+            // Every page's snapshot shows every key again: a set keeps this linear.
+            if self.storage_snapshots.len() < MAX_OBSERVATIONS
+                && self.storage_snapshot_keys.insert(key.clone())
             {
                 self.storage_snapshots.push((key, entry));
             }

@@ -9,28 +9,12 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use common::{
-    Server, args, cookie_audit, html, latest_report, redirect, request_port, write_targets,
+    Server, args, chromium, cookie_audit, html, latest_report, redirect, request_port,
+    write_targets,
 };
 use serde_json::Value;
-
-fn chromium() -> Option<PathBuf> {
-    if let Some(chrome) = std::env::var_os("CHROME") {
-        return Some(PathBuf::from(chrome));
-    }
-    for candidate in ["/usr/lib/chromium/chromium", "/usr/bin/chromium"] {
-        if Path::new(candidate).is_file() {
-            return Some(PathBuf::from(candidate));
-        }
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("no Chromium found: apt-get install -y chromium");
-    }
-    eprintln!("skipped: no Chromium (apt-get install -y chromium)");
-    None
-}
 
 const PORTAL: &str = "www.portal.test";
 const TRACKER: &str = "tracker.test";

@@ -4,47 +4,23 @@
 //! The browser is `$CHROME`, else `/usr/lib/chromium/chromium`, else `/usr/bin/chromium`. Without
 //! one the tests are skipped, except under CI (`CI` set), where they fail.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use common::chromium;
 use cookie_audit::report::html::render;
 use cookie_audit::report::types::{Report, Totals};
 use serde_json::{Value, json};
 
 const TITLE: &str = "Cookie audit — run 20261124T113550Z";
-
-/// The Chromium to run, or `None` when this machine has none and the test may be skipped.
-fn chromium() -> Option<PathBuf> {
-    if let Some(chrome) = std::env::var_os("CHROME") {
-        // Asked for by name: a wrong path is a mistake to report, not a reason to look elsewhere.
-        let chrome = PathBuf::from(chrome);
-        assert!(
-            chrome.is_file(),
-            "CHROME={} is not a file",
-            chrome.display()
-        );
-        return Some(chrome);
-    }
-    for candidate in ["/usr/lib/chromium/chromium", "/usr/bin/chromium"] {
-        if Path::new(candidate).is_file() {
-            return Some(PathBuf::from(candidate));
-        }
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "no Chromium found (CHROME, /usr/lib/chromium/chromium, /usr/bin/chromium): \
-             apt-get install -y chromium"
-        );
-    }
-    eprintln!("skipped: no Chromium (apt-get install -y chromium)");
-    None
-}
 
 /// Loads `html` from a file in Chromium, lets scripts run, and returns the DOM it ends with.
 fn dump_dom(chrome: &Path, html: &str) -> String {

@@ -169,3 +169,30 @@ pub fn latest_report(dir: &Path) -> serde_json::Value {
 pub fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
+
+/// The Chromium to run, or `None` when this machine has none and the test may be skipped.
+pub fn chromium() -> Option<PathBuf> {
+    if let Some(chrome) = std::env::var_os("CHROME") {
+        // Asked for by name: a wrong path is a mistake to report, not a reason to look elsewhere.
+        let chrome = PathBuf::from(chrome);
+        assert!(
+            chrome.is_file(),
+            "CHROME={} is not a file",
+            chrome.display()
+        );
+        return Some(chrome);
+    }
+    for candidate in ["/usr/lib/chromium/chromium", "/usr/bin/chromium"] {
+        if Path::new(candidate).is_file() {
+            return Some(PathBuf::from(candidate));
+        }
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "no Chromium found (CHROME, /usr/lib/chromium/chromium, /usr/bin/chromium): \
+             apt-get install -y chromium"
+        );
+    }
+    eprintln!("skipped: no Chromium (apt-get install -y chromium)");
+    None
+}
