@@ -1,13 +1,17 @@
 //! The command line: arguments, logging, the summary on stdout and the exit code.
 //!
 //! Exit codes (DESIGN): 0 done and nothing at or above `--fail-on`; 1 findings at or above it;
-//! 2 bad usage or configuration, nothing crawled; 3 no target could be audited at all.
+//! 2 bad usage or configuration, nothing crawled; 3 no target could be audited at all (or the
+//! report could not be written); 130 / 143 interrupted by SIGINT / SIGTERM, partial report written.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
 
+use std::sync::{Arc, OnceLock};
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use tokio_util::sync::CancellationToken;
 
 use url::Url;
 
@@ -30,6 +34,10 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// No target could be audited.
 pub const EXIT_ALL_FAILED: u8 = 3;
+/// Interrupted by SIGINT (128 + 2, as shells report it); the report holds what was done.
+pub const EXIT_SIGINT: u8 = 130;
+/// Interrupted by SIGTERM (128 + 15); the report holds what was done.
+pub const EXIT_SIGTERM: u8 = 143;
 
 /// Audits the cookies websites set against the cookie charters they publish.
 #[derive(Debug, Parser)]
@@ -168,6 +176,13 @@ pub struct AuditArgs {
     /// Report cookies living longer than this many days (the CNIL's 13 months by default).
     #[arg(long, default_value_t = DEFAULT_LIFETIME_LIMIT_DAYS, value_name = "DAYS", value_parser = clap::value_parser!(u64).range(1..=36_500))]
     pub lifetime_limit_days: u64,
+    /// Targets audited at the same time (the others wait their turn).
+    #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub parallel_targets: u32,
+    /// Keep cookie values (and malformed headers verbatim) in the report; by default only a
+    /// value's length is kept. The report says so in its header.
+    #[arg(long)]
+    pub record_values: bool,
 }
 
 /// `--engine`.
@@ -266,7 +281,7 @@ fn init_logging(verbose: u8, quiet: bool) {
         (false, _) => tracing::Level::TRACE,
     };
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(|| crate::redact::RedactingWriter(std::io::stderr()))
         .with_max_level(level)
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -308,6 +323,30 @@ fn run_audit(args: AuditArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    // Taken before anything is crawled, held until the report is written.
+    let _lock = match crate::report::lock::lock(&args.out) {
+        Ok(lock) => lock,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return EXIT_USAGE;
+        }
+    };
+    let runtime = match runtime(tokio::runtime::Builder::new_multi_thread()) {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let interrupt = CancellationToken::new();
+    let signalled = Arc::new(OnceLock::new());
+    {
+        // Installed before the first request, so that a signal always finds the handler.
+        let _entered = runtime.enter();
+        match Signals::install() {
+            Ok(signals) => {
+                runtime.spawn(signals.watch(interrupt.clone(), signalled.clone()));
+            }
+            Err(error) => tracing::warn!("cannot watch SIGINT/SIGTERM: {error}"),
+        }
+    }
     let options = AuditOptions {
         resolve: args.resolve.clone(),
         respect_robots: !args.ignore_robots,
@@ -320,10 +359,9 @@ fn run_audit(args: AuditArgs) -> u8 {
             resolve: Vec::new(),
             command_timeout: std::time::Duration::from_secs(30),
         },
-    };
-    let runtime = match runtime(tokio::runtime::Builder::new_multi_thread()) {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
+        parallel_targets: args.parallel_targets as usize,
+        record_values: args.record_values,
+        interrupt,
     };
     let mut report = match runtime.block_on(pipeline::audit(targets, &options)) {
         Ok(report) => report,
@@ -332,6 +370,8 @@ fn run_audit(args: AuditArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    let signal = signalled.get().copied();
+    report.run.interrupted_by = signal.map(|s: Signal| s.name().to_string());
     if let Some(baseline) = &baseline {
         report.changes = Some(diff::diff(baseline, &report));
     }
@@ -364,7 +404,76 @@ fn run_audit(args: AuditArgs) -> u8 {
             return EXIT_ALL_FAILED;
         }
     }
+    if let Some(signal) = signal {
+        eprintln!(
+            "exit {}: interrupted by {}; the report holds what was done (\"partial\": true)",
+            signal.exit_code(),
+            signal.name()
+        );
+        return signal.exit_code();
+    }
     exit_code(&report, args.fail_on.map(Severity::from))
+}
+
+/// The signals that stop a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    Interrupt,
+    Terminate,
+}
+
+impl Signal {
+    fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+
+    fn exit_code(self) -> u8 {
+        match self {
+            Signal::Interrupt => EXIT_SIGINT,
+            Signal::Terminate => EXIT_SIGTERM,
+        }
+    }
+}
+
+/// SIGINT and SIGTERM handlers: the first stops the run gracefully, a second quits at once.
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Must run inside the runtime.
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    async fn next(&mut self) -> Signal {
+        tokio::select! {
+            _ = self.interrupt.recv() => Signal::Interrupt,
+            _ = self.terminate.recv() => Signal::Terminate,
+        }
+    }
+
+    async fn watch(mut self, interrupt: CancellationToken, signalled: Arc<OnceLock<Signal>>) {
+        let first = self.next().await;
+        let _ = signalled.set(first);
+        eprintln!(
+            "{}: stopping; writing the report of what was done ({} again to quit without one)",
+            first.name(),
+            first.name()
+        );
+        interrupt.cancel();
+        let second = self.next().await;
+        eprintln!("{}: quitting now, no report written", second.name());
+        std::process::exit(i32::from(second.exit_code()));
+    }
 }
 
 /// The report to compare with: `--baseline`, or `<out>/latest.json` with `--against-latest`

@@ -70,6 +70,12 @@ const DEFAULT_DELAY_MS: u64 = 500;
 const DEFAULT_TIMEOUT_SECS: u64 = 30;
 const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
 const DEFAULT_SETTLE_MS: u64 = 1000;
+/// Ten minutes: a 30-page crawl at the default politeness takes well under a minute, so a target
+/// still running after ten is stuck, and a cron run must not wait on it forever.
+const DEFAULT_TARGET_TIMEOUT_SECS: u64 = 600;
+/// Calendars, facets and sort orders give one path endless query strings; ten variants show
+/// what the path sets without letting it eat the page budget.
+const DEFAULT_MAX_QUERIES_PER_PATH: usize = 10;
 
 const TOP_LEVEL_KEYS: &[&str] = &["defaults", "target"];
 const TARGET_ONLY_KEYS: &[&str] = &["name", "url", "charter", "start", "jurisdiction"];
@@ -83,6 +89,8 @@ const SETTINGS_KEYS: &[&str] = &[
     "user_agent",
     "max_body_bytes",
     "settle_ms",
+    "target_timeout_secs",
+    "max_queries_per_path",
     "consent",
 ];
 const CONSENT_KEYS: &[&str] = &["accept", "reject"];
@@ -204,6 +212,12 @@ pub struct CrawlSettings {
     /// page's load event, and then until the network is quiet, before reading
     /// its cookies, so that timers and late scripts have set theirs.
     pub settle_ms: u64,
+    /// The whole target (every phase, its charter included) stops after this many seconds; what
+    /// was seen until then is reported.
+    pub target_timeout_secs: u64,
+    /// Most distinct query strings queued for one path (`/calendar?page=…`), so that a link trap
+    /// cannot fill the page budget alone.
+    pub max_queries_per_path: usize,
     /// With the browser engine, the consent banner's buttons; when set, the
     /// target is audited without interaction, after refusing and after
     /// accepting, to show what each choice really changes.
@@ -223,6 +237,8 @@ impl Default for CrawlSettings {
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             settle_ms: DEFAULT_SETTLE_MS,
+            target_timeout_secs: DEFAULT_TARGET_TIMEOUT_SECS,
+            max_queries_per_path: DEFAULT_MAX_QUERIES_PER_PATH,
             consent: None,
         }
     }
@@ -744,6 +760,22 @@ fn apply_setting(
             };
             settings.settle_ms = number(src, key, value, rule)?;
         }
+        "target_timeout_secs" => {
+            let rule = NumberRule {
+                min: 1,
+                max: MAX_TIMEOUT_SECS,
+                example: DEFAULT_TARGET_TIMEOUT_SECS,
+            };
+            settings.target_timeout_secs = number(src, key, value, rule)?;
+        }
+        "max_queries_per_path" => {
+            let rule = NumberRule {
+                min: 0,
+                max: MAX_PAGES_LIMIT,
+                example: DEFAULT_MAX_QUERIES_PER_PATH,
+            };
+            settings.max_queries_per_path = number(src, key, value, rule)?;
+        }
         "consent" => settings.consent = consent(src, value)?,
         "engine" => settings.engine = keyword(src, key, value)?,
         "user_agent" => settings.user_agent = user_agent(src, value)?,
@@ -1234,6 +1266,8 @@ mod tests {
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             max_body_bytes: 10 * 1024 * 1024,
             settle_ms: 1000,
+            target_timeout_secs: 600,
+            max_queries_per_path: 10,
             consent: None,
         };
         assert_eq!(CrawlSettings::default(), expected);
@@ -1270,6 +1304,8 @@ mod tests {
                 user_agent: "audit-bot/2.0 (+https://example.org/bot)".to_owned(),
                 max_body_bytes: 5_000_000,
                 settle_ms: DEFAULT_SETTLE_MS,
+                target_timeout_secs: DEFAULT_TARGET_TIMEOUT_SECS,
+                max_queries_per_path: DEFAULT_MAX_QUERIES_PER_PATH,
                 consent: None,
             }
         );
@@ -1304,6 +1340,8 @@ mod tests {
                 user_agent: "audit-bot/2.0 (target override)".to_owned(),
                 max_body_bytes: 1_048_576,
                 settle_ms: DEFAULT_SETTLE_MS,
+                target_timeout_secs: DEFAULT_TARGET_TIMEOUT_SECS,
+                max_queries_per_path: DEFAULT_MAX_QUERIES_PER_PATH,
                 consent: None,
             }
         );
@@ -1443,7 +1481,9 @@ mod tests {
             "{err}"
         );
         assert!(
-            help(&err).ends_with("max_body_bytes, settle_ms, consent"),
+            help(&err).ends_with(
+                "max_body_bytes, settle_ms, target_timeout_secs, max_queries_per_path, consent"
+            ),
             "{err}"
         );
     }
@@ -1483,7 +1523,7 @@ mod tests {
         assert_eq!(
             help(&err),
             "did you mean `timeout_secs`? allowed keys: max_pages, max_depth, concurrency, \
-             delay_ms, timeout_secs, engine, user_agent, max_body_bytes, settle_ms, consent"
+             delay_ms, timeout_secs, engine, user_agent, max_body_bytes, settle_ms, target_timeout_secs, max_queries_per_path, consent"
         );
     }
 

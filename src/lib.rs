@@ -13,5 +13,6 @@ pub mod config;
 pub mod crawl;
 pub mod observe;
 pub mod pipeline;
+pub mod redact;
 pub mod report;
 pub mod site;

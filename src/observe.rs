@@ -25,6 +25,8 @@ const MAX_MALFORMED: usize = 100;
 /// At most this many cookies and storage keys are kept per target, so a site that invents a
 /// name per request cannot grow a report without bound.
 const MAX_OBSERVATIONS: usize = 10_000;
+/// With `--record-values`, values are kept up to this many bytes.
+const MAX_VALUE_KEPT: usize = 4096;
 /// `Expires`-based lifetimes drift by the seconds between two responses; below this they are
 /// the same lifetime.
 const LIFETIME_TOLERANCE_SECS: i64 = 60;
@@ -51,6 +53,7 @@ pub struct ObservationBook {
     page_ids: HashMap<String, u32>,
     malformed: Vec<MalformedSetCookie>,
     malformed_by_raw: HashMap<String, usize>,
+    record_values: bool,
 }
 
 /// What a book holds once the crawl is over.
@@ -82,7 +85,15 @@ impl ObservationBook {
             page_ids: HashMap::new(),
             malformed: Vec::new(),
             malformed_by_raw: HashMap::new(),
+            record_values: false,
         }
+    }
+
+    /// A book that keeps cookie values and malformed headers verbatim (`--record-values`);
+    /// by default only a value's length is kept.
+    pub fn recording_values(mut self, record: bool) -> ObservationBook {
+        self.record_values = record;
+        self
     }
 
     /// The consent phase the next sightings belong to.
@@ -201,6 +212,12 @@ impl ObservationBook {
             phase,
             attributes,
             value_length: header.parsed.as_ref().map_or(0, |c| c.value().len()),
+            value: header
+                .parsed
+                .as_ref()
+                .ok()
+                .filter(|_| self.record_values)
+                .map(|c| truncate_at_char(c.value(), MAX_VALUE_KEPT).to_string()),
             set_by: header.set_by.to_string(),
             first_seen_on: event.page.to_string(),
             seen_on_pages: 1,
@@ -275,7 +292,11 @@ impl ObservationBook {
     }
 
     fn record_malformed(&mut self, event: &CookieEvent, error: &str) {
-        let raw = truncate_at_char(&event.set_cookie.raw, RAW_HEADER_KEEP).to_string();
+        let raw = if self.record_values {
+            truncate_at_char(&event.set_cookie.raw, RAW_HEADER_KEEP).to_string()
+        } else {
+            truncate_at_char(&without_value(&event.set_cookie.raw), RAW_HEADER_KEEP).to_string()
+        };
         if let Some(&index) = self.malformed_by_raw.get(&raw) {
             self.malformed[index].count += 1;
             return;
@@ -293,6 +314,25 @@ impl ObservationBook {
             count: 1,
         });
     }
+}
+
+/// A `Set-Cookie` line with its value replaced by its length (`name=[5 bytes]; Path=/`): the
+/// name and attributes say what is wrong with a header, and the value is nobody's business.
+/// Without `=`, the whole first part is the value (RFC 6265bis §5.6).
+pub fn without_value(raw: &str) -> String {
+    let (pair, attributes) = match raw.split_once(';') {
+        Some((pair, attributes)) => (pair, Some(attributes)),
+        None => (raw, None),
+    };
+    let mut shown = match pair.split_once('=') {
+        Some((name, value)) => format!("{name}=[{} bytes]", value.trim().len()),
+        None => format!("[{} bytes]", pair.trim().len()),
+    };
+    if let Some(attributes) = attributes {
+        shown.push(';');
+        shown.push_str(attributes);
+    }
+    shown
 }
 
 /// The lifetime a cookie asked for, in seconds: `Some(None)` for a session cookie, `None` for a
@@ -358,6 +398,26 @@ mod tests {
 
     fn book() -> ObservationBook {
         ObservationBook::new(Site::of(&Url::parse("https://www.portal.test/").unwrap()).unwrap())
+    }
+
+    #[test]
+    fn values_are_kept_only_when_asked_for() {
+        let page = "https://www.portal.test/";
+        let lines = ["sid=s3cret; Path=/", "=n0name; Path=/", "l0nevalue"];
+        let mut quiet = book();
+        let mut recording = book().recording_values(true);
+        for line in lines {
+            quiet.record_cookie(&event(line, page, page, None));
+            recording.record_cookie(&event(line, page, page, None));
+        }
+        let (quiet, recording) = (quiet.finish(), recording.finish());
+        assert_eq!(quiet.cookies[0].value, None);
+        assert_eq!(quiet.cookies[0].value_length, 6);
+        let raws: Vec<&str> = quiet.malformed.iter().map(|m| m.raw.as_str()).collect();
+        assert_eq!(raws, ["=[6 bytes]; Path=/", "[9 bytes]"]);
+        assert_eq!(recording.cookies[0].value.as_deref(), Some("s3cret"));
+        let raws: Vec<&str> = recording.malformed.iter().map(|m| m.raw.as_str()).collect();
+        assert_eq!(raws, ["=n0name; Path=/", "l0nevalue"]);
     }
 
     #[test]

@@ -5,10 +5,12 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::audit::catalog::Catalog;
@@ -18,11 +20,12 @@ use crate::browser::{BrowserError, BrowserOptions, Chromium, consent};
 use crate::charter::discover::{DocumentSource, find_charter};
 use crate::config::{Engine, Target};
 use crate::crawl::fetch::ResolveRule;
+use crate::crawl::stop::{Stop, StopReason};
 use crate::crawl::{CrawlOutcome, Crawler, CrawlerError, Document, PageLoader, Session, Sighting};
 use crate::observe::{ObservationBook, Observations};
 use crate::report::types::{
-    Charter, ConsentReport, Crawl, Page, Phase, PhaseOutcome, Report, Run, SCHEMA_VERSION,
-    TargetReport, TargetStatus, Tool, Totals,
+    Charter, ConsentReport, Crawl, CrawlStop, Page, Phase, PhaseOutcome, Report, Run,
+    SCHEMA_VERSION, TargetReport, TargetStatus, Tool, Totals,
 };
 use crate::site::Site;
 
@@ -44,6 +47,14 @@ pub struct AuditOptions {
     /// How to start Chromium when a target uses the browser engine (`resolve` is taken from
     /// the run's own).
     pub browser: BrowserOptions,
+    /// Targets audited at the same time; the others wait their turn. With `max_connections`
+    /// this bounds the sockets and memory of a run whatever the length of the list.
+    pub parallel_targets: usize,
+    /// Keep cookie values in the report (`--record-values`).
+    pub record_values: bool,
+    /// Cancelled to stop the run early (SIGINT, SIGTERM): every target stops where it is and
+    /// the report holds what was done, marked partial.
+    pub interrupt: CancellationToken,
 }
 
 /// Why a run could not start.
@@ -77,13 +88,28 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
     };
     let mut tasks = JoinSet::new();
     let count = targets.len();
+    let slots = Arc::new(Semaphore::new(options.parallel_targets.max(1)));
     for (index, target) in targets.into_iter().enumerate() {
         let crawler = crawler.clone();
         let chromium = chromium.clone();
         let catalog = options.catalog.clone();
         let limit = options.lifetime_limit_seconds;
+        let record_values = options.record_values;
+        let interrupt = options.interrupt.clone();
+        let slots = slots.clone();
         tasks.spawn(async move {
-            let mut report = audit_target(&crawler, chromium.as_ref(), target).await;
+            let slot = tokio::select! {
+                biased;
+                _ = interrupt.cancelled() => None,
+                slot = slots.acquire_owned() => slot.ok(),
+            };
+            let Some(_slot) = slot else {
+                return (index, not_started(&target, StopReason::Interrupted));
+            };
+            let stop = Stop::on(interrupt)
+                .within(Duration::from_secs(target.settings.target_timeout_secs));
+            let mut report =
+                audit_target(&crawler, chromium.as_ref(), target, &stop, record_values).await;
             if report.status == TargetStatus::Audited {
                 let rules = Rules {
                     catalog: &catalog,
@@ -107,7 +133,7 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
     }
     let targets: Vec<TargetReport> = reports.into_iter().flatten().collect();
     let finished_at = OffsetDateTime::now_utc();
-    Ok(Report {
+    let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool::current(),
         run: Run {
@@ -115,18 +141,39 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
             started_at: rfc3339(started_at),
             finished_at: rfc3339(finished_at),
             engine: options.engine,
-            partial: false,
+            partial: options.interrupt.is_cancelled(),
+            interrupted_by: None,
+            values_recorded: options.record_values,
         },
         totals: Totals::of(&targets),
         targets,
         changes: None,
-    })
+    };
+    Ok(redacted(report))
+}
+
+/// The report with every URL's credentials masked (see [`crate::redact`]).
+fn redacted(report: Report) -> Report {
+    let Ok(mut json) = serde_json::to_value(&report) else {
+        return report;
+    };
+    crate::redact::json(&mut json);
+    serde_json::from_value(json).unwrap_or(report)
+}
+
+/// A target the run never came to: it was interrupted first.
+fn not_started(target: &Target, reason: StopReason) -> TargetReport {
+    let mut crawled = Crawled::failed(format!("not audited: {reason} before its turn"));
+    crawled.outcome.stopped = Some(reason);
+    target_report(target, crawled, Charter::not_found("not looked for"), None)
 }
 
 async fn audit_target(
     crawler: &Crawler,
     chromium: Option<&Arc<Chromium>>,
     target: Target,
+    stop: &Stop,
+    record_values: bool,
 ) -> TargetReport {
     tracing::info!(target = %target.name, url = %target.url, engine = %target.settings.engine, "crawl started");
     let Some(site) = Site::of(&target.url) else {
@@ -139,15 +186,15 @@ async fn audit_target(
         );
     };
     // One book for the crawl and the charter fetches: the charter page's cookies count too.
-    let book = Mutex::new(ObservationBook::new(site));
+    let book = Mutex::new(ObservationBook::new(site).recording_values(record_values));
     let (crawled, charter) = match (target.settings.engine, chromium) {
         (Engine::Browser, Some(chromium)) => {
-            crawl_in_browser(crawler, chromium, &target, &book).await
+            crawl_in_browser(crawler, chromium, &target, &book, stop).await
         }
         _ => {
-            let session = crawler.session(&target);
+            let session = crawler.session(&target).stopping_on(stop.clone());
             let mut outcome = session.crawl(|event| record(&book, &event)).await;
-            let charter = read_charter(&session, &target, &outcome, &book).await;
+            let charter = read_charter(&session, &target, &outcome, &book, stop).await;
             outcome.requests = session.requests();
             (Crawled::single(outcome), charter)
         }
@@ -200,19 +247,22 @@ async fn read_charter<L: PageLoader>(
     target: &Target,
     outcome: &CrawlOutcome,
     book: &Mutex<ObservationBook>,
+    stop: &Stop,
 ) -> Charter {
     if outcome.failure.is_some() {
         return Charter::not_found("not looked for: the site could not be reached");
     }
     let documents = SessionDocuments { session, book };
-    find_charter(
+    let found = find_charter(
         target.charter.as_ref(),
         &target.url,
         &outcome.cookie_links,
         &documents,
         target.settings.max_body_bytes,
-    )
-    .await
+    );
+    stop.run(found)
+        .await
+        .unwrap_or_else(|reason| Charter::not_found(format!("not read: {reason}")))
 }
 
 /// The browser engine: one fresh context per consent phase, each crawled with the same policy.
@@ -221,13 +271,25 @@ async fn crawl_in_browser(
     chromium: &Arc<Chromium>,
     target: &Target,
     book: &Mutex<ObservationBook>,
+    stop: &Stop,
 ) -> (Crawled, Charter) {
     let started = Instant::now();
     let with_phases = target.settings.consent.is_some();
     let mut crawled: Option<Crawled> = None;
     let mut charter = None;
     let mut phases = Vec::new();
+    let mut stopped = None;
     for (phase, selector) in consent::phases(target.settings.consent.as_ref()) {
+        if let Some(reason) = stop.reason() {
+            stopped = Some(reason);
+            phases.push(PhaseOutcome {
+                phase,
+                clicked: false,
+                error: Some(format!("not run: {reason}")),
+                pages: 0,
+            });
+            continue;
+        }
         set_phase(book, phase);
         let pages = match BrowserPages::new(chromium.clone(), &target.settings).await {
             Ok(pages) => pages,
@@ -245,12 +307,21 @@ async fn crawl_in_browser(
                 continue;
             }
         };
-        let session = crawler.session_with(target, pages);
+        let session = crawler
+            .session_with(target, pages)
+            .stopping_on(stop.clone());
         let (mut clicked, mut error) = (false, None);
         if let Some(selector) = selector {
-            let step = session.pages().give_consent(&target.url, selector).await;
-            step.sightings.iter().for_each(|s| record(book, s));
-            (clicked, error) = (step.clicked, step.error);
+            match stop
+                .run(session.pages().give_consent(&target.url, selector))
+                .await
+            {
+                Ok(step) => {
+                    step.sightings.iter().for_each(|s| record(book, s));
+                    (clicked, error) = (step.clicked, step.error);
+                }
+                Err(reason) => error = Some(format!("not run: {reason}")),
+            }
             if !clicked {
                 // Crawling on would file a no-choice visit under a choice nobody made.
                 tracing::warn!(target = %target.name, ?phase, "consent not given, phase skipped: {}", error.as_deref().unwrap_or(""));
@@ -266,8 +337,9 @@ async fn crawl_in_browser(
         }
         let mut outcome = session.crawl(|sighting| record(book, &sighting)).await;
         if phase == Phase::None {
-            charter = Some(read_charter(&session, target, &outcome, book).await);
+            charter = Some(read_charter(&session, target, &outcome, book, stop).await);
         }
+        stopped = stopped.or(outcome.stopped);
         outcome.requests = session.requests() + session.pages().requests();
         session.pages().dispose().await;
         let unreachable = outcome.failure.is_some();
@@ -298,8 +370,12 @@ async fn crawl_in_browser(
         }
     }
     set_phase(book, Phase::None);
-    let mut crawled = crawled.unwrap_or_else(|| Crawled::failed("no phase ran".into()));
+    let mut crawled = crawled.unwrap_or_else(|| match stopped {
+        Some(reason) => Crawled::failed(format!("{reason} before the start page answered")),
+        None => Crawled::failed("no phase ran".into()),
+    });
     crawled.outcome.duration = started.elapsed();
+    crawled.outcome.stopped = stopped;
     if let Some(selectors) = &target.settings.consent {
         crawled.consent = Some(ConsentReport {
             accept: selectors.accept.clone(),
@@ -342,6 +418,7 @@ fn failed_crawl(why: String) -> CrawlOutcome {
         cookie_links: Vec::new(),
         duration: std::time::Duration::ZERO,
         failure: Some(why),
+        stopped: None,
     }
 }
 
@@ -389,6 +466,10 @@ fn target_report(
             requests: outcome.requests,
             duration_ms: outcome.duration.as_millis() as u64,
             subresources: outcome.subresources,
+            stopped: outcome.stopped.map(|reason| match reason {
+                StopReason::Interrupted => CrawlStop::Interrupted,
+                StopReason::TargetTimeout(_) => CrawlStop::TargetTimeout,
+            }),
         },
         observed: observations.cookies,
         storage: observations.storage,

@@ -65,12 +65,29 @@ impl FromStr for ResolveRule {
     }
 }
 
-/// Builds the HTTP client shared by every target of a run (one connection pool).
-pub fn build_client(resolve: &[ResolveRule]) -> Result<reqwest::Client, reqwest::Error> {
-    // ring instead of aws-lc: far lighter to build, and the default provider must be chosen
-    // once per process. A second call finds it installed, which is fine.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+/// The TLS settings of a run: built once (the system's roots are read once), shared by every
+/// session's client.
+pub fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    // ring instead of aws-lc: far lighter to build.
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_platform_verifier()?
+        .with_no_client_auth();
+    // A preconfigured config must name the protocols the client speaks.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Builds an HTTP client: one per session, so that its pooled connections close when the
+/// target is done and a run of 500 targets never holds 500 hosts' sockets at once.
+pub fn build_client(
+    resolve: &[ResolveRule],
+    tls: &rustls::ClientConfig,
+) -> Result<reqwest::Client, reqwest::Error> {
     let mut builder = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls.clone())
         .redirect(reqwest::redirect::Policy::none())
         .http1_max_headers(MAX_RESPONSE_HEADERS)
         .no_proxy()

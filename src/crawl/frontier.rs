@@ -1,6 +1,6 @@
 //! The frontier: which pages of the site are still to be visited, shallowest first.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use url::Url;
 
@@ -21,7 +21,8 @@ pub struct Queued {
 /// deeper ones. Ordering the queue by depth keeps the crawl breadth first all the same, and a
 /// shallower URL found late displaces the deepest one queued when the page budget is short.
 /// The queue never holds more URLs than the budget has left, so its memory is bounded whatever
-/// the site does (a calendar that links to the next month forever included).
+/// the site does (a calendar that links to the next month forever included). A path also gets
+/// only so many distinct query strings, so that such a calendar cannot take the whole budget.
 #[derive(Debug)]
 pub struct Frontier {
     site: Site,
@@ -32,6 +33,10 @@ pub struct Frontier {
     queue: BTreeMap<(u32, u64), Url>,
     /// URLs queued or visited: never queued twice.
     seen: HashSet<String>,
+    /// Most URLs with a query string queued per path.
+    queries_per_path: usize,
+    /// URLs with a query string queued so far, per path (scheme, host and port included).
+    queries: HashMap<String, usize>,
 }
 
 impl Frontier {
@@ -45,13 +50,28 @@ impl Frontier {
             next_seq: 0,
             queue: BTreeMap::new(),
             seen: HashSet::new(),
+            queries_per_path: usize::MAX,
+            queries: HashMap::new(),
         }
+    }
+
+    /// Queues at most `limit` distinct query strings per path (the path without a query is
+    /// always welcome).
+    pub fn with_query_budget(mut self, limit: usize) -> Frontier {
+        self.queries_per_path = limit;
+        self
     }
 
     /// Queues `url` unless it is off-site, too deep, already known, or deeper than everything
     /// the remaining budget can still visit.
     pub fn push(&mut self, url: Url, depth: u32) -> bool {
         if depth > self.max_depth || !self.site.contains(&url) || self.seen.contains(url.as_str()) {
+            return false;
+        }
+        let path_key = url.query().map(|_| path_of(&url));
+        if let Some(key) = &path_key
+            && self.queries.get(key).copied().unwrap_or(0) >= self.queries_per_path
+        {
             return false;
         }
         let room = self.budget.saturating_sub(self.popped);
@@ -61,10 +81,18 @@ impl Frontier {
                     if let Some((_, evicted)) = self.queue.pop_last() {
                         // Forgotten, so that a shallower link to it may queue it again.
                         self.seen.remove(evicted.as_str());
+                        if evicted.query().is_some()
+                            && let Some(count) = self.queries.get_mut(&path_of(&evicted))
+                        {
+                            *count = count.saturating_sub(1);
+                        }
                     }
                 }
                 _ => return false,
             }
+        }
+        if let Some(key) = path_key {
+            *self.queries.entry(key).or_default() += 1;
         }
         self.seen.insert(url.as_str().to_string());
         self.queue.insert((depth, self.next_seq), url);
@@ -86,6 +114,14 @@ impl Frontier {
         self.popped += 1;
         Some(Queued { url, depth })
     }
+}
+
+/// The URL without its query and fragment: what the query budget counts by.
+fn path_of(url: &Url) -> String {
+    let mut path = url.clone();
+    path.set_query(None);
+    path.set_fragment(None);
+    path.into()
 }
 
 #[cfg(test)]
@@ -143,6 +179,27 @@ mod tests {
             !f.push(url("https://www.portal.test/late"), 1),
             "budget spent"
         );
+    }
+
+    #[test]
+    fn a_path_gets_only_its_budget_of_query_strings() {
+        let mut f = frontier(100).with_query_budget(3);
+        for n in 0..50 {
+            f.push(
+                url(&format!("https://www.portal.test/calendar?page={n}")),
+                1,
+            );
+        }
+        assert!(
+            f.push(url("https://www.portal.test/calendar"), 1),
+            "no query"
+        );
+        assert!(f.push(url("https://www.portal.test/other?page=1"), 1));
+        assert!(!f.push(url("https://www.portal.test/calendar?page=99#x"), 1));
+        let calendar = std::iter::from_fn(|| f.pop())
+            .filter(|q| q.url.path() == "/calendar" && q.url.query().is_some())
+            .count();
+        assert_eq!(calendar, 3);
     }
 
     #[test]

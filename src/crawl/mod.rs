@@ -10,6 +10,7 @@ pub mod extract;
 pub mod fetch;
 pub mod frontier;
 pub mod politeness;
+pub mod stop;
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
@@ -27,6 +28,7 @@ use extract::PageRefs;
 use fetch::{BodyPolicy, FetchError, FetchSettings, Fetched, Fetcher, ResolveRule, SetCookie};
 use frontier::Frontier;
 use politeness::{RobotsCache, RobotsRules};
+use stop::{Stop, StopReason};
 
 /// At most this many sitemap files are read per target (an index and its children).
 const MAX_SITEMAP_FILES: usize = 10;
@@ -183,19 +185,30 @@ pub struct CrawlOutcome {
     pub duration: Duration,
     /// Why the target could not be audited (its start page unreachable), if so.
     pub failure: Option<String>,
+    /// Why the crawl ended before its frontier was done, if it did.
+    pub stopped: Option<StopReason>,
 }
 
-/// Crawls targets; one per run, shared by all targets (one connection pool, one global bound).
+/// Crawls targets; one per run, shared by all targets (one TLS configuration, one global bound
+/// on requests in flight); each session gets its own client and connection pool.
 pub struct Crawler {
     client: reqwest::Client,
+    tls: rustls::ClientConfig,
+    resolve: Vec<ResolveRule>,
     connections: Arc<Semaphore>,
     respect_robots: bool,
 }
 
 /// Why a crawler could not be built.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot build the HTTP client: {0}")]
-pub struct CrawlerError(#[from] reqwest::Error);
+pub enum CrawlerError {
+    /// The client itself.
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    /// Its TLS settings (the system's root certificates, say).
+    #[error("cannot set up TLS: {0}")]
+    Tls(#[from] rustls::Error),
+}
 
 impl Crawler {
     /// A crawler connecting through `resolve` overrides, with at most `max_connections`
@@ -205,8 +218,11 @@ impl Crawler {
         max_connections: usize,
         respect_robots: bool,
     ) -> Result<Crawler, CrawlerError> {
+        let tls = fetch::tls_config()?;
         Ok(Crawler {
-            client: fetch::build_client(resolve)?,
+            client: fetch::build_client(resolve, &tls)?,
+            tls,
+            resolve: resolve.to_vec(),
             connections: Arc::new(Semaphore::new(max_connections.max(1))),
             respect_robots,
         })
@@ -237,6 +253,7 @@ impl Crawler {
     ) -> Session<'t, L> {
         Session {
             target,
+            stop: Stop::never(),
             ctx: Arc::new(PageContext {
                 fetcher,
                 pages,
@@ -248,8 +265,12 @@ impl Crawler {
 
     fn fetcher(&self, target: &Target) -> Arc<Fetcher> {
         let settings = &target.settings;
+        // The same settings built the run's client already, so this cannot fail in practice;
+        // should it, sharing that client only costs the early closing of connections.
+        let client =
+            fetch::build_client(&self.resolve, &self.tls).unwrap_or_else(|_| self.client.clone());
         Arc::new(Fetcher::new(
-            self.client.clone(),
+            client,
             self.connections.clone(),
             &FetchSettings {
                 user_agent: settings.user_agent.clone(),
@@ -265,6 +286,7 @@ impl Crawler {
 /// one politeness, so the site sees one visitor and every cookie it sets is recorded.
 pub struct Session<'t, L: PageLoader = HttpPages> {
     target: &'t Target,
+    stop: Stop,
     ctx: Arc<PageContext<L>>,
 }
 
@@ -285,7 +307,13 @@ pub struct Document {
     pub error: Option<String>,
 }
 
-impl<L: PageLoader> Session<'_, L> {
+impl<'t, L: PageLoader> Session<'t, L> {
+    /// The same session, its crawl ended early by `stop` (pages in flight are then listed as
+    /// not finished, with the reason).
+    pub fn stopping_on(self, stop: Stop) -> Session<'t, L> {
+        Session { stop, ..self }
+    }
+
     /// Crawls the target, handing everything the site stores to `sink` as it arrives.
     pub async fn crawl(&self, mut sink: impl FnMut(Sighting)) -> CrawlOutcome {
         let started = Instant::now();
@@ -299,17 +327,33 @@ impl<L: PageLoader> Session<'_, L> {
                 cookie_links: Vec::new(),
                 duration: started.elapsed(),
                 failure: Some(format!("the start URL {} has no host", target.url)),
+                stopped: None,
             };
         };
         let mut run = TargetCrawl::new(target, site, self.ctx.clone());
-        let failure = run.walk(&mut sink).await;
+        let walked = self.stop.run(run.walk(&mut sink)).await;
+        let (failure, stopped) = match walked {
+            Ok(failure) => (failure, None),
+            Err(reason) => {
+                tracing::info!(target = %target.name, "crawl stopped: {reason}");
+                (run.stop_pending(reason), Some(reason))
+            }
+        };
         CrawlOutcome {
-            pages: run.pages.into_iter().flatten().collect(),
+            pages: run
+                .pages
+                .into_iter()
+                .filter_map(|slot| match slot {
+                    Slot::Done(visit) => Some(visit),
+                    Slot::Pending(_) => None,
+                })
+                .collect(),
             requests: self.ctx.fetcher.requests(),
             subresources: run.subresources_seen.len() as u64,
             cookie_links: run.cookie_links,
             duration: started.elapsed(),
             failure,
+            stopped,
         }
     }
 
@@ -368,10 +412,16 @@ struct TargetCrawl<'t, L> {
     site: Site,
     ctx: Arc<PageContext<L>>,
     frontier: Frontier,
-    pages: Vec<Option<PageVisit>>,
+    pages: Vec<Slot>,
     subresources: VecDeque<(Url, Url)>,
     subresources_seen: HashSet<String>,
     cookie_links: Vec<CookieLink>,
+}
+
+/// A page taken from the frontier: in flight, or visited.
+enum Slot {
+    Pending(frontier::Queued),
+    Done(PageVisit),
 }
 
 enum Done {
@@ -394,7 +444,8 @@ impl<'t, L: PageLoader> TargetCrawl<'t, L> {
             target,
             ctx,
             site: site.clone(),
-            frontier: Frontier::new(site, settings.max_depth as u32, settings.max_pages),
+            frontier: Frontier::new(site, settings.max_depth as u32, settings.max_pages)
+                .with_query_budget(settings.max_queries_per_path),
             pages: Vec::new(),
             subresources: VecDeque::new(),
             subresources_seen: HashSet::new(),
@@ -470,7 +521,7 @@ impl<'t, L: PageLoader> TargetCrawl<'t, L> {
             return false;
         };
         let index = self.pages.len();
-        self.pages.push(None);
+        self.pages.push(Slot::Pending(next.clone()));
         let ctx = self.ctx.clone();
         jobs.spawn(async move {
             Done::Page(Box::new(
@@ -516,8 +567,29 @@ impl<'t, L: PageLoader> TargetCrawl<'t, L> {
             }
         }
         if let Some(slot) = self.pages.get_mut(index) {
-            *slot = Some(visit);
+            *slot = Slot::Done(visit);
         }
+    }
+
+    /// Lists the pages still in flight when the crawl was stopped as not finished, and says
+    /// whether the target failed: it did when its start page never answered.
+    fn stop_pending(&mut self, reason: StopReason) -> Option<String> {
+        let start_answered = matches!(self.pages.first(), Some(Slot::Done(_)));
+        for slot in &mut self.pages {
+            if let Slot::Pending(queued) = slot {
+                *slot = Slot::Done(PageVisit {
+                    url: queued.url.clone(),
+                    status: None,
+                    depth: queued.depth,
+                    error: Some(format!("not finished: {reason}")),
+                    final_url: None,
+                    redirects: 0,
+                    bytes: 0,
+                    truncated: false,
+                });
+            }
+        }
+        (!start_answered).then(|| format!("{reason} before the start page answered"))
     }
 
     /// Queues the URLs of the site's sitemaps at depth 1, keeping half the page budget for pages

@@ -17,9 +17,9 @@ use serde_json::Value as Json;
 
 use crate::audit::rules::human_duration;
 use crate::report::types::{
-    Category, Charter, CharterStatus, ConsentReport, CookieKey, CookieSource, Declaration, Finding,
-    FindingKey, MatchKind, ObservedCookie, Page, Phase, Report, Run, SameSite, Severity,
-    SeverityCounts, StorageEntry, TargetDiff, TargetReport, TargetStatus, Tool,
+    Category, Charter, CharterStatus, ConsentReport, CookieKey, CookieSource, CrawlStop,
+    Declaration, Finding, FindingKey, MatchKind, ObservedCookie, Page, Phase, Report, Run,
+    SameSite, Severity, SeverityCounts, StorageEntry, TargetDiff, TargetReport, TargetStatus, Tool,
 };
 use crate::site::Party;
 
@@ -397,6 +397,8 @@ struct TargetView<'a> {
     pages: &'a [Page],
     requests: u64,
     crawl_time: String,
+    /// Why the crawl ended early, in words, if it did.
+    stopped: Option<&'static str>,
     counts: Vec<SevCount>,
     findings_total: usize,
     worst: Option<Sev>,
@@ -436,6 +438,10 @@ impl<'a> TargetView<'a> {
             pages: &target.crawl.pages,
             requests: target.crawl.requests,
             crawl_time: human_duration((target.crawl.duration_ms / 1000) as i64),
+            stopped: target.crawl.stopped.map(|stop| match stop {
+                CrawlStop::Interrupted => "the run was interrupted",
+                CrawlStop::TargetTimeout => "the portal used up its time (target_timeout_secs)",
+            }),
             counts: sev_counts(&counts),
             findings_total: target.findings.len(),
             worst: worst(&target.findings),
@@ -676,6 +682,8 @@ struct CookieView<'a> {
     set_by: &'a str,
     seen_on_pages: u32,
     blocked: Option<&'a str>,
+    /// Only with `--record-values`.
+    value: Option<&'a str>,
     worst: Option<Sev>,
 }
 
@@ -718,6 +726,7 @@ impl<'a> CookieView<'a> {
             set_by: &cookie.set_by,
             seen_on_pages: cookie.seen_on_pages,
             blocked: cookie.blocked.as_deref(),
+            value: cookie.value.as_deref(),
             worst: worst(own),
         }
     }

@@ -4,6 +4,7 @@
 pub mod diff;
 pub mod html;
 pub mod load;
+pub mod lock;
 pub mod merge;
 pub mod types;
 mod write;

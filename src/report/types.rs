@@ -157,6 +157,12 @@ pub struct Run {
     pub engine: Engine,
     /// True when the run was interrupted and the report holds only what was done.
     pub partial: bool,
+    /// The signal that interrupted the run (`SIGINT`, `SIGTERM`), when one did.
+    #[serde(default)]
+    pub interrupted_by: Option<String>,
+    /// True when cookie values were recorded (`--record-values`): the report then holds them.
+    #[serde(default)]
+    pub values_recorded: bool,
 }
 
 /// Whether a target could be audited at all.
@@ -342,6 +348,19 @@ pub struct Crawl {
     pub duration_ms: u64,
     /// Sub-resources (images, scripts, frames, styles…) fetched once each to record their cookies.
     pub subresources: u64,
+    /// Why the crawl ended before it had visited everything it meant to, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<CrawlStop>,
+}
+
+/// Why a target's crawl ended early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrawlStop {
+    /// The run was interrupted (SIGINT, SIGTERM).
+    Interrupted,
+    /// The target used up its `target_timeout_secs`.
+    TargetTimeout,
 }
 
 /// One page taken from the frontier.
@@ -449,8 +468,11 @@ pub struct ObservedCookie {
     /// The attributes of the first sighting.
     #[serde(flatten)]
     pub attributes: CookieAttributes,
-    /// Length in bytes of the value; the value itself is not stored.
+    /// Length in bytes of the value.
     pub value_length: usize,
+    /// The value of the first sighting, only with `--record-values` (cut at 4 KiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     /// URL of the response (or script) that first set it.
     pub set_by: String,
     /// URL of the page being visited when it was first set.

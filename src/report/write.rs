@@ -85,10 +85,19 @@ pub fn write_run(out: &Path, report: &mut Report) -> Result<ReportPaths, WriteEr
         latest_json: out.join("latest.json"),
         latest_html: out.join("latest.html"),
     };
-    write_atomically(&paths.report_json, &json)?;
-    write_atomically(&paths.report_html, html.as_bytes())?;
-    write_atomically(&paths.latest_json, &json)?;
-    write_atomically(&paths.latest_html, html.as_bytes())?;
+    let written = write_atomically(&paths.report_json, &json)
+        .and_then(|()| write_atomically(&paths.report_html, html.as_bytes()));
+    if let Err(error) = written {
+        // A run folder without its report would pass for a run; the error says what happened.
+        let _ = std::fs::remove_dir_all(&run_dir);
+        return Err(error);
+    }
+    // Both `latest` files are staged whole before either replaces its predecessor, so a full
+    // disk leaves the previous pair as it was rather than a new JSON beside an old HTML.
+    let latest_json = stage(&paths.latest_json, &json)?;
+    let latest_html = stage(&paths.latest_html, html.as_bytes())?;
+    persist(latest_json, &paths.latest_json)?;
+    persist(latest_html, &paths.latest_html)?;
     Ok(paths)
 }
 
@@ -122,6 +131,12 @@ fn create_run_dir(out: &Path, id: &mut String) -> Result<PathBuf, WriteError> {
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let temp = stage(path, bytes)?;
+    persist(temp, path)
+}
+
+/// `bytes` written and flushed to a temporary file beside `path` (removed if dropped).
+fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, WriteError> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let wrap = |source| WriteError::Write {
         path: path.to_path_buf(),
@@ -134,7 +149,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         .map_err(wrap)?;
     temp.write_all(bytes).map_err(wrap)?;
     temp.as_file().sync_all().map_err(wrap)?;
-    temp.persist(path).map_err(|e| wrap(e.error))?;
+    Ok(temp)
+}
+
+fn persist(temp: tempfile::NamedTempFile, path: &Path) -> Result<(), WriteError> {
+    temp.persist(path).map_err(|e| WriteError::Write {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
     Ok(())
 }
 

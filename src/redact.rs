@@ -1,0 +1,150 @@
+//! Credentials in URLs (`https://user:secret@staging.portal/`) never reach a report or a log.
+//!
+//! A target's URL may carry them (a staging server behind basic auth), and so may any link a
+//! site publishes. The crawl uses them as given; everything written out goes through here.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+/// What replaces the user information of a URL.
+pub const MASK: &str = "***";
+
+/// `text` with the user information of every URL in it replaced by [`MASK`]:
+/// `https://user:pass@host/` becomes `https://***@host/`.
+pub fn credentials(text: &str) -> Cow<'_, str> {
+    if !text.contains("://") || !text.contains('@') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(at) = rest.find("://") {
+        let authority_start = at + 3;
+        out.push_str(&rest[..authority_start]);
+        let after = &rest[authority_start..];
+        // The authority ends where the path, query or fragment starts, or where the URL does
+        // in the surrounding text.
+        let end = after
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`' | '\\')
+                    || c.is_whitespace()
+            })
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        match authority.rfind('@') {
+            Some(userinfo_end) => {
+                out.push_str(MASK);
+                out.push_str(&authority[userinfo_end..]);
+                changed = true;
+            }
+            None => out.push_str(authority),
+        }
+        rest = &after[end..];
+    }
+    if !changed {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// Redacts every string of a JSON document, keys included.
+pub fn json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => {
+            if let Cow::Owned(redacted) = credentials(s) {
+                *s = redacted;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(json),
+        serde_json::Value::Object(map) => {
+            let renamed: Vec<String> = map
+                .keys()
+                .filter(|k| matches!(credentials(k), Cow::Owned(_)))
+                .cloned()
+                .collect();
+            for key in renamed {
+                if let Some(v) = map.remove(&key) {
+                    map.insert(credentials(&key).into_owned(), v);
+                }
+            }
+            map.values_mut().for_each(json);
+        }
+        _ => {}
+    }
+}
+
+/// A writer that redacts what goes through it; the log formatter writes one whole line per
+/// call, so a URL is never split between two writes.
+pub struct RedactingWriter<W>(pub W);
+
+impl<W: Write> Write for RedactingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match std::str::from_utf8(buf) {
+            Ok(text) => self.0.write_all(credentials(text).as_bytes())?,
+            Err(_) => self.0.write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_information_is_masked_wherever_a_url_appears() {
+        let cases = [
+            (
+                "https://user:pass@host.test/a?b=c@d",
+                "https://***@host.test/a?b=c@d",
+            ),
+            ("http://token@host.test", "http://***@host.test"),
+            (
+                "error: cannot reach http://u:p@a.test:8080/x (refused); see https://b.test/@c",
+                "error: cannot reach http://***@a.test:8080/x (refused); see https://b.test/@c",
+            ),
+            (
+                "<a href=\"http://a:b@c.test\">",
+                "<a href=\"http://***@c.test\">",
+            ),
+            ("mailto:someone@example.org", "mailto:someone@example.org"),
+            ("no url here @ all", "no url here @ all"),
+            ("https://p@ss:w@rd@host.test/", "https://***@host.test/"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(credentials(text), expected, "{text}");
+        }
+        assert!(matches!(
+            credentials("https://host.test/@x"),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn every_string_of_a_json_document_is_redacted() {
+        let mut value = serde_json::json!({
+            "url": "https://u:p@h.test/",
+            "pages": [{"url": "https://u:p@h.test/a", "n": 1}],
+            "https://k:v@h.test/": true
+        });
+        json(&mut value);
+        let text = value.to_string();
+        assert!(!text.contains("u:p") && !text.contains("k:v"), "{text}");
+        assert_eq!(value["pages"][0]["url"], "https://***@h.test/a");
+    }
+
+    #[test]
+    fn the_writer_redacts_each_line() {
+        let mut out = RedactingWriter(Vec::new());
+        writeln!(out, "GET https://a:b@h.test/ failed").unwrap();
+        assert_eq!(
+            String::from_utf8(out.0).unwrap(),
+            "GET https://***@h.test/ failed\n"
+        );
+    }
+}
