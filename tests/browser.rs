@@ -453,3 +453,78 @@ fn a_button_that_is_not_there_skips_its_phase() {
         "javascript".to_string()
     )));
 }
+
+/// SIGTERM in the middle of a browser crawl: the run stops, writes its partial report, closes
+/// Chromium (its main process has exited before the run does) and removes its profile.
+#[test]
+fn a_signal_during_a_browser_crawl_closes_chromium_and_writes_the_report() {
+    let Some(chrome) = chromium() else {
+        return;
+    };
+    let (arrived_tx, arrived) = std::sync::mpsc::channel::<String>();
+    let arrived_tx = std::sync::Mutex::new(arrived_tx);
+    let server = Server::start(move |_host, path, _| {
+        let _ = arrived_tx.lock().expect("sender").send(path.to_string());
+        match path {
+            "/" => html(
+                200,
+                &[("set-cookie", b"early=1; Path=/")],
+                r#"<a href="/pages/a">a</a> <a href="/never">never</a>"#,
+            ),
+            "/pages/a" => html(200, &[], "<p>a</p>"),
+            _ => html(404, &[], "not found"),
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp dir");
+    write_targets(
+        dir.path(),
+        &format!(
+            "[[target]]\nname = \"b\"\nurl = \"http://www.stopped.test:{}/\"\nengine = \"browser\"\n\
+             delay_ms = 0\nsettle_ms = 0\nconcurrency = 2\ntimeout_secs = 600\n",
+            server.port
+        ),
+    );
+    let mut argv = args(&["audit", "-vv", "--chromium"]);
+    argv.push(chrome.display().to_string());
+    argv.extend(server.resolve_args(&["www.stopped.test"]));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cookie-audit"))
+        .current_dir(dir.path())
+        .env("TMPDIR", &tmp)
+        .args(&argv)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    while arrived
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the browser asks for /pages/a")
+        != "/pages/a"
+    {}
+    let killed = std::process::Command::new("kill")
+        .args(["-s", "TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+    }
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    let report = latest_report(dir.path());
+    assert_eq!(report["run"]["partial"], true);
+    let target = &report["targets"][0];
+    assert_eq!(target["status"], "audited", "{target:#}");
+    assert_eq!(target["crawl"]["stopped"], "interrupted");
+    assert_eq!(target["observed"][0]["name"], "early");
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .expect("read tmp")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "profile left behind: {left:?}\n{stderr}");
+    // Closed, not killed: Chromium got to shut down cleanly while the run waited for it.
+    assert!(!stderr.contains("killing it"), "{stderr}");
+}

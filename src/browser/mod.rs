@@ -100,6 +100,9 @@ pub fn find_executable(explicit: Option<&Path>) -> Result<PathBuf, BrowserError>
         })
 }
 
+/// How long Chromium gets to close itself before it is killed.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// One running Chromium, shared by every target of a run.
 pub struct Chromium {
     /// Read-locked for every command (they run concurrently), write-locked to close.
@@ -118,6 +121,10 @@ impl Chromium {
             .prefix("cookie-audit-chromium-")
             .tempdir()?;
         write_preferences(profile.path())?;
+        // Chromium's own temporary files (its singleton socket folder) go inside the profile,
+        // so removing the profile removes them, even after a Chromium that had to be killed.
+        let chromium_tmp = profile.path().join("tmp");
+        std::fs::create_dir(&chromium_tmp)?;
         let command_timeout = if options.command_timeout.is_zero() {
             Duration::from_secs(30)
         } else {
@@ -130,6 +137,7 @@ impl Chromium {
             .launch_timeout(LAUNCH_TIMEOUT)
             .request_timeout(command_timeout)
             .viewport(None)
+            .env("TMPDIR", chromium_tmp.display().to_string())
             .args(launch_args(&options.resolve));
         if running_as_root() {
             builder = builder.no_sandbox();
@@ -172,15 +180,19 @@ impl Chromium {
     /// Closes the browser, waits for it to exit, then removes its profile.
     pub async fn close(&self) {
         let mut browser = self.browser.write().await;
-        if tokio::time::timeout(Duration::from_secs(5), browser.close())
+        // Browser.close answers before Chromium has finished shutting down: wait for the
+        // process to exit, and kill it only when it does not.
+        let closed = matches!(
+            tokio::time::timeout(CLOSE_TIMEOUT, browser.close()).await,
+            Ok(Ok(_))
+        ) && tokio::time::timeout(CLOSE_TIMEOUT, browser.wait())
             .await
-            .is_err()
-        {
+            .is_ok();
+        if !closed {
             tracing::warn!("Chromium did not close in time; killing it");
+            let _ = browser.kill().await;
+            let _ = browser.wait().await;
         }
-        // Whatever close did, make sure the process is gone before its profile is removed.
-        let _ = browser.kill().await;
-        let _ = browser.wait().await;
         drop(browser);
         self.events.abort();
         if let Some(profile) = self.profile.lock().await.take()
