@@ -211,7 +211,9 @@ impl ObservationBook {
             source,
             phase,
             attributes,
-            value_length: header.parsed.as_ref().map_or(0, |c| c.value().len()),
+            value_length: header
+                .value_bytes
+                .unwrap_or_else(|| header.parsed.as_ref().map_or(0, |c| c.value().len())),
             value: header
                 .parsed
                 .as_ref()

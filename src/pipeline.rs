@@ -89,7 +89,10 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
     let mut tasks = JoinSet::new();
     let count = targets.len();
     let slots = Arc::new(Semaphore::new(options.parallel_targets.max(1)));
+    // Kept to report a target whose task panicked (a bug) as failed rather than lose it.
+    let mut by_task = std::collections::HashMap::new();
     for (index, target) in targets.into_iter().enumerate() {
+        let spare = target.clone();
         let crawler = crawler.clone();
         let chromium = chromium.clone();
         let catalog = options.catalog.clone();
@@ -97,7 +100,7 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
         let record_values = options.record_values;
         let interrupt = options.interrupt.clone();
         let slots = slots.clone();
-        tasks.spawn(async move {
+        let task = tasks.spawn(async move {
             let slot = tokio::select! {
                 biased;
                 _ = interrupt.cancelled() => None,
@@ -119,13 +122,25 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
             }
             (index, report)
         });
+        by_task.insert(task.id(), (index, spare));
     }
     let mut reports: Vec<Option<TargetReport>> = vec![None; count];
-    while let Some(joined) = tasks.join_next().await {
+    while let Some(joined) = tasks.join_next_with_id().await {
         match joined {
-            Ok((index, report)) => reports[index] = Some(report),
+            Ok((_, (index, report))) => reports[index] = Some(report),
             // Only a bug panics a target's task; the others are still reported.
-            Err(error) => tracing::error!("a target's audit stopped unexpectedly: {error}"),
+            Err(error) => {
+                tracing::error!("a target's audit stopped unexpectedly: {error}");
+                if let Some((index, target)) = by_task.remove(&error.id()) {
+                    let why = format!("internal error while auditing this target: {error}");
+                    reports[index] = Some(target_report(
+                        &target,
+                        Crawled::failed(why),
+                        Charter::not_found("not looked for"),
+                        None,
+                    ));
+                }
+            }
         }
     }
     if let Some(chromium) = chromium {

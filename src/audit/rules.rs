@@ -387,8 +387,9 @@ fn lifetime_mismatch(judged: &Judged<'_>) -> Option<Finding> {
             format!("is declared to live \"{written}\" but is a session cookie")
         }
         (declared, Some(lives)) if declared > 0 => {
-            let declared = declared as i64;
-            if lives * 2 > declared * 3 && lives - declared >= DAY {
+            // i128: a site may ask for any lifetime (Max-Age saturates at i64::MAX).
+            let (lives_wide, declared_wide) = (i128::from(lives), i128::from(declared));
+            if lives_wide * 2 > declared_wide * 3 && lives_wide - declared_wide >= i128::from(DAY) {
                 format!(
                     "lives {} where the charter says \"{written}\"",
                     human_duration(lives)

@@ -265,6 +265,7 @@ fn store_line(cookie: &Cookie, page: &Url, now: SystemTime) -> Option<SetCookie>
         via: CookieVia::Store,
         response_date: Some(now),
         refused: None,
+        value_bytes: None,
     })
 }
 

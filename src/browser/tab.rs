@@ -570,6 +570,7 @@ impl Tab {
                         SystemTime::UNIX_EPOCH + Duration::from_millis(report.at_ms as u64),
                     ),
                     refused: None,
+                    value_bytes: None,
                 }),
                 ReportKind::Storage {
                     kind,

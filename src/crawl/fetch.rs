@@ -90,6 +90,9 @@ pub fn build_client(
         .tls_backend_preconfigured(tls.clone())
         .redirect(reqwest::redirect::Policy::none())
         .http1_max_headers(MAX_RESPONSE_HEADERS)
+        // A header line with a control character would otherwise fail the whole response;
+        // browsers skip the line and keep the page (and its other cookies).
+        .http1_ignore_invalid_headers_in_responses(true)
         .no_proxy()
         .pool_idle_timeout(Duration::from_secs(30))
         .tcp_nodelay(true);
@@ -131,6 +134,9 @@ pub struct SetCookie {
     pub response_date: Option<SystemTime>,
     /// Why the jar (or the browser) refused to store it, if it did.
     pub refused: Option<String>,
+    /// The value's length in the bytes the site sent, when they are known and differ from the
+    /// decoded line's (bytes that are not UTF-8 become 3-byte U+FFFD in `raw`).
+    pub value_bytes: Option<usize>,
 }
 
 impl SetCookie {
@@ -144,8 +150,21 @@ impl SetCookie {
             via: CookieVia::Header,
             response_date,
             refused: None,
+            value_bytes: None,
         }
     }
+}
+
+/// The length of a `Set-Cookie` line's value in the bytes sent: the name-value pair is what
+/// precedes the first `;`, the value what follows its first `=` (all of it without one),
+/// whitespace around it aside.
+fn value_bytes(line: &[u8]) -> usize {
+    let pair = line.split(|&b| b == b';').next().unwrap_or_default();
+    let value = match pair.iter().position(|&b| b == b'=') {
+        Some(at) => &pair[at + 1..],
+        None => pair,
+    };
+    value.trim_ascii().len()
 }
 
 /// One response in a redirect chain.
@@ -435,7 +454,9 @@ impl Fetcher {
         for value in headers.get_all(header::SET_COOKIE) {
             // to_str() refuses any byte ≥ 0x80; a browser keeps such cookies, so decode lossily.
             let raw = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            let lossy = raw.len() != value.as_bytes().len();
             let mut set_cookie = SetCookie::header(raw, url, response_date);
+            set_cookie.value_bytes = lossy.then(|| value_bytes(value.as_bytes()));
             set_cookie.refused = match &set_cookie.parsed {
                 Ok(cookie) => store_in_jar(&mut jar, cookie, url),
                 Err(_) => None,
@@ -476,7 +497,8 @@ impl Fetcher {
 
 /// Parses one `Set-Cookie` value as browsers would, or says why it cannot be.
 pub fn parse_set_cookie(raw: &str) -> Result<cookie::Cookie<'static>, String> {
-    let cookie = cookie::Cookie::parse(raw.to_string()).map_err(|e| e.to_string())?;
+    let line = super::cookie_date::browser_attributes(raw).into_owned();
+    let cookie = cookie::Cookie::parse(line).map_err(|e| e.to_string())?;
     if cookie.name().trim().is_empty() {
         return Err("the cookie has no name".into());
     }
@@ -547,6 +569,19 @@ async fn read_capped(mut response: reqwest::Response, cap: u64, keep: bool) -> B
     }
 }
 
+/// Whether `error` is a TLS failure: rustls's errors rarely say "TLS" ("received corrupt
+/// message of type …"), and reach us wrapped in I/O errors, whose `source()` skips what they
+/// wrap.
+fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.is::<rustls::Error>() {
+        return true;
+    }
+    error
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+        .is_some_and(|inner| is_tls(inner))
+}
+
 /// A one-line reason a person understands: what failed (DNS, connection, TLS, timeout) and the
 /// innermost cause, without the layers of wrapping in between.
 pub fn describe_error(error: &reqwest::Error, timeout: Duration) -> String {
@@ -554,9 +589,11 @@ pub fn describe_error(error: &reqwest::Error, timeout: Duration) -> String {
         return format!("timed out after {} s", timeout.as_secs());
     }
     let mut chain: Vec<String> = Vec::new();
+    let mut tls = false;
     let mut source: Option<&dyn std::error::Error> = Some(error);
     while let Some(e) = source {
         chain.push(e.to_string());
+        tls |= is_tls(e);
         source = e.source();
     }
     let innermost = chain.last().cloned().unwrap_or_default();
@@ -567,7 +604,7 @@ pub fn describe_error(error: &reqwest::Error, timeout: Duration) -> String {
     };
     let what = if mentions("dns error") {
         "DNS lookup failed"
-    } else if mentions("certificate") || mentions("tls") || mentions("handshake") {
+    } else if tls || mentions("certificate") || mentions("tls") || mentions("handshake") {
         "TLS error"
     } else if error.is_timeout() {
         "timed out"

@@ -6,6 +6,7 @@
 //! (images, scripts, frames, styles…) are fetched once each, wherever they live, because a
 //! browser would load them and they set cookies too; they are never crawled further.
 
+pub mod cookie_date;
 pub mod extract;
 pub mod fetch;
 pub mod frontier;
