@@ -15,36 +15,32 @@ pub fn credentials(text: &str) -> Cow<'_, str> {
     if !text.contains("://") || !text.contains('@') {
         return Cow::Borrowed(text);
     }
+    // The authority ends where the path, query or fragment starts, or where the URL does in the
+    // surrounding text: at a character a serialised URL escapes (`'` is legal in a password, so
+    // it does not end one).
+    let ends_authority =
+        |c: char| matches!(c, '/' | '?' | '#' | '"' | '<' | '>' | '`' | '\\') || c.is_whitespace();
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut changed = false;
-    while let Some(at) = rest.find("://") {
-        let authority_start = at + 3;
-        out.push_str(&rest[..authority_start]);
-        let after = &rest[authority_start..];
-        // The authority ends where the path, query or fragment starts, or where the URL does
-        // in the surrounding text.
-        let end = after
-            .find(|c: char| {
-                matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`' | '\\')
-                    || c.is_whitespace()
-            })
-            .unwrap_or(after.len());
-        let authority = &after[..end];
-        match authority.rfind('@') {
-            Some(userinfo_end) => {
-                out.push_str(MASK);
-                out.push_str(&authority[userinfo_end..]);
-                changed = true;
-            }
-            None => out.push_str(authority),
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(found) = text[from..].find("://") {
+        let start = from + found + 3;
+        let length = text[start..]
+            .find(ends_authority)
+            .unwrap_or(text.len() - start);
+        if let Some(at) = text[start..start + length].rfind('@') {
+            out.push_str(&text[copied..start]);
+            out.push_str(MASK);
+            copied = start + at;
         }
-        rest = &after[end..];
+        // An authority holds no `/`, so the next `://` starts at its end at the earliest; it is
+        // looked for from here so that `junk://https://user@host` is still found.
+        from = start;
     }
-    if !changed {
+    if copied == 0 {
         return Cow::Borrowed(text);
     }
-    out.push_str(rest);
+    out.push_str(&text[copied..]);
     Cow::Owned(out)
 }
 
@@ -115,6 +111,9 @@ mod tests {
             ("mailto:someone@example.org", "mailto:someone@example.org"),
             ("no url here @ all", "no url here @ all"),
             ("https://p@ss:w@rd@host.test/", "https://***@host.test/"),
+            ("://https://0:@a.test/path", "://https://***@a.test/path"),
+            ("x://a@b://c:d@e/", "x://***@b://***@e/"),
+            ("https://~:'@a.test/", "https://***@a.test/"),
         ];
         for (text, expected) in cases {
             assert_eq!(credentials(text), expected, "{text}");

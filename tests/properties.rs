@@ -5,8 +5,10 @@
 //! `PROPTEST_CASES=200000 cargo test --release --test properties` (see BENCHMARKS.md).
 
 use cookie_audit::charter::{self, duration, names};
+use cookie_audit::crawl::cookie_date::{browser_attributes, http_date, parse_cookie_date};
 use cookie_audit::crawl::extract::{decode_html, normalise, page_refs};
 use cookie_audit::crawl::fetch::parse_set_cookie;
+use cookie_audit::redact;
 use proptest::prelude::*;
 use url::Url;
 
@@ -242,5 +244,39 @@ proptest! {
             let twice = normalise(&base, once.as_str());
             prop_assert_eq!(Some(once), twice);
         }
+    }
+
+    #[test]
+    fn a_cookie_date_round_trips(
+        days in 0i64..(8000 * 366),
+        seconds in 0u32..86_400,
+    ) {
+        let epoch = time::macros::datetime!(1601-01-01 0:00);
+        let at = epoch + time::Duration::days(days) + time::Duration::seconds(i64::from(seconds));
+        prop_assume!(at.year() <= 9999);
+        prop_assert_eq!(parse_cookie_date(&http_date(at)), Some(at));
+    }
+
+    #[test]
+    fn browser_attributes_are_settled_after_one_pass(
+        line in "[ -~]{0,40}(; ?(Expires|Max-Age|Path|expires|max-age)=?[ -:<-~]{0,30}){0,4}",
+    ) {
+        let once = browser_attributes(&line).into_owned();
+        prop_assert_eq!(browser_attributes(&once).into_owned(), once.clone());
+        let _ = parse_set_cookie(&line);
+    }
+
+    #[test]
+    fn redaction_leaves_no_credentials_and_is_idempotent(
+        before in "[ -~]{0,20}",
+        user in "[a-zA-Z0-9._~-]{1,12}",
+        password in "[a-zA-Z0-9._~!$&'()*+,;=-]{0,12}",
+        host in "[a-z]{1,10}\\.test",
+        after in "[ -~]{0,20}",
+    ) {
+        let text = format!("{before}https://{user}:{password}@{host}/path {after}");
+        let once = redact::credentials(&text).into_owned();
+        prop_assert!(!once.contains(&format!("{user}:{password}@")), "{}", once);
+        prop_assert_eq!(redact::credentials(&once).into_owned(), once.clone());
     }
 }

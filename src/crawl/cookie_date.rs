@@ -137,7 +137,7 @@ fn month_of(token: &str) -> Option<Month> {
 }
 
 /// IMF-fixdate (`Thu, 01 Jan 2099 00:00:00 GMT`), the format the `cookie` crate reads.
-fn http_date(at: PrimitiveDateTime) -> String {
+pub fn http_date(at: PrimitiveDateTime) -> String {
     let weekday = match at.weekday() {
         time::Weekday::Monday => "Mon",
         time::Weekday::Tuesday => "Tue",
