@@ -177,7 +177,7 @@ pub struct AuditArgs {
     #[arg(long, default_value_t = DEFAULT_LIFETIME_LIMIT_DAYS, value_name = "DAYS", value_parser = clap::value_parser!(u64).range(1..=36_500))]
     pub lifetime_limit_days: u64,
     /// Targets audited at the same time (the others wait their turn).
-    #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub parallel_targets: u32,
     /// Keep cookie values (and malformed headers verbatim) in the report; by default only a
     /// value's length is kept. The report says so in its header.
