@@ -21,7 +21,9 @@ use crate::charter::discover::{DocumentSource, find_charter};
 use crate::config::{Engine, Target};
 use crate::crawl::fetch::ResolveRule;
 use crate::crawl::stop::{Stop, StopReason};
-use crate::crawl::{CrawlOutcome, Crawler, CrawlerError, Document, PageLoader, Session, Sighting};
+use crate::crawl::{
+    CrawlOutcome, Crawler, CrawlerError, Document, PageLoader, Progress, Session, Sighting,
+};
 use crate::observe::{ObservationBook, Observations};
 use crate::report::types::{
     Charter, ConsentReport, Crawl, CrawlStop, Page, Phase, PhaseOutcome, Report, Run,
@@ -52,6 +54,8 @@ pub struct AuditOptions {
     pub parallel_targets: usize,
     /// Keep cookie values in the report (`--record-values`).
     pub record_values: bool,
+    /// Told of targets and pages as they go (the command line's progress bars).
+    pub progress: Option<Arc<dyn Progress>>,
     /// Cancelled to stop the run early (SIGINT, SIGTERM): every target stops where it is and
     /// the report holds what was done, marked partial.
     pub interrupt: CancellationToken,
@@ -100,6 +104,7 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
         let record_values = options.record_values;
         let interrupt = options.interrupt.clone();
         let slots = slots.clone();
+        let progress = options.progress.clone();
         let task = tasks.spawn(async move {
             let slot = tokio::select! {
                 biased;
@@ -111,8 +116,21 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
             };
             let stop = Stop::on(interrupt)
                 .within(Duration::from_secs(target.settings.target_timeout_secs));
-            let mut report =
-                audit_target(&crawler, chromium.as_ref(), target, &stop, record_values).await;
+            let name = target.name.clone();
+            if let Some(progress) = &progress {
+                progress.target_started(&name, target.settings.max_pages);
+            }
+            let run = TargetRun {
+                crawler: &crawler,
+                chromium: chromium.as_ref(),
+                stop: &stop,
+                record_values,
+                progress: progress.clone(),
+            };
+            let mut report = audit_target(&run, target).await;
+            if let Some(progress) = &progress {
+                progress.target_done(&name);
+            }
             if report.status == TargetStatus::Audited {
                 let rules = Rules {
                     catalog: &catalog,
@@ -183,13 +201,23 @@ fn not_started(target: &Target, reason: StopReason) -> TargetReport {
     target_report(target, crawled, Charter::not_found("not looked for"), None)
 }
 
-async fn audit_target(
-    crawler: &Crawler,
-    chromium: Option<&Arc<Chromium>>,
-    target: Target,
-    stop: &Stop,
+/// What every target of a run is audited with.
+struct TargetRun<'r> {
+    crawler: &'r Crawler,
+    chromium: Option<&'r Arc<Chromium>>,
+    stop: &'r Stop,
     record_values: bool,
-) -> TargetReport {
+    progress: Option<Arc<dyn Progress>>,
+}
+
+async fn audit_target(run: &TargetRun<'_>, target: Target) -> TargetReport {
+    let TargetRun {
+        crawler,
+        chromium,
+        stop,
+        record_values,
+        ..
+    } = *run;
     tracing::info!(target = %target.name, url = %target.url, engine = %target.settings.engine, "crawl started");
     let Some(site) = Site::of(&target.url) else {
         let why = format!("the start URL {} has no host", target.url);
@@ -203,11 +231,12 @@ async fn audit_target(
     // One book for the crawl and the charter fetches: the charter page's cookies count too.
     let book = Mutex::new(ObservationBook::new(site).recording_values(record_values));
     let (crawled, charter) = match (target.settings.engine, chromium) {
-        (Engine::Browser, Some(chromium)) => {
-            crawl_in_browser(crawler, chromium, &target, &book, stop).await
-        }
+        (Engine::Browser, Some(chromium)) => crawl_in_browser(run, chromium, &target, &book).await,
         _ => {
-            let session = crawler.session(&target).stopping_on(stop.clone());
+            let session = crawler
+                .session(&target)
+                .stopping_on(stop.clone())
+                .reporting_to(run.progress.clone());
             let mut outcome = session.crawl(|event| record(&book, &event)).await;
             let charter = read_charter(&session, &target, &outcome, &book, stop).await;
             outcome.requests = session.requests();
@@ -282,12 +311,12 @@ async fn read_charter<L: PageLoader>(
 
 /// The browser engine: one fresh context per consent phase, each crawled with the same policy.
 async fn crawl_in_browser(
-    crawler: &Crawler,
+    run: &TargetRun<'_>,
     chromium: &Arc<Chromium>,
     target: &Target,
     book: &Mutex<ObservationBook>,
-    stop: &Stop,
 ) -> (Crawled, Charter) {
+    let (crawler, stop) = (run.crawler, run.stop);
     let started = Instant::now();
     let with_phases = target.settings.consent.is_some();
     let mut crawled: Option<Crawled> = None;
@@ -324,7 +353,8 @@ async fn crawl_in_browser(
         };
         let session = crawler
             .session_with(target, pages)
-            .stopping_on(stop.clone());
+            .stopping_on(stop.clone())
+            .reporting_to(run.progress.clone());
         let (mut clicked, mut error) = (false, None);
         if let Some(selector) = selector {
             match stop

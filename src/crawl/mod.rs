@@ -38,6 +38,16 @@ const MAX_SUBRESOURCES: usize = 10_000;
 /// At most this many distinct links that mention cookies are kept per target.
 const MAX_COOKIE_LINKS: usize = 50;
 
+/// Hears how a run goes, for progress bars; every method does nothing unless overridden.
+pub trait Progress: std::fmt::Debug + Send + Sync {
+    /// A target's crawl began, with its page budget.
+    fn target_started(&self, _target: &str, _max_pages: usize) {}
+    /// One more page of the target was visited (or given up).
+    fn page_done(&self, _target: &str) {}
+    /// The target is done (audited or failed).
+    fn target_done(&self, _target: &str) {}
+}
+
 /// A link whose text or URL mentions cookies: a candidate for the site's cookie charter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CookieLink {
@@ -255,6 +265,7 @@ impl Crawler {
         Session {
             target,
             stop: Stop::never(),
+            progress: None,
             ctx: Arc::new(PageContext {
                 fetcher,
                 pages,
@@ -288,6 +299,7 @@ impl Crawler {
 pub struct Session<'t, L: PageLoader = HttpPages> {
     target: &'t Target,
     stop: Stop,
+    progress: Option<Arc<dyn Progress>>,
     ctx: Arc<PageContext<L>>,
 }
 
@@ -315,6 +327,11 @@ impl<'t, L: PageLoader> Session<'t, L> {
         Session { stop, ..self }
     }
 
+    /// The same session, telling `progress` of every page it visits.
+    pub fn reporting_to(self, progress: Option<Arc<dyn Progress>>) -> Session<'t, L> {
+        Session { progress, ..self }
+    }
+
     /// Crawls the target, handing everything the site stores to `sink` as it arrives.
     pub async fn crawl(&self, mut sink: impl FnMut(Sighting)) -> CrawlOutcome {
         let started = Instant::now();
@@ -332,6 +349,7 @@ impl<'t, L: PageLoader> Session<'t, L> {
             };
         };
         let mut run = TargetCrawl::new(target, site, self.ctx.clone());
+        run.progress = self.progress.clone();
         let walked = self.stop.run(run.walk(&mut sink)).await;
         let (failure, stopped) = match walked {
             Ok(failure) => (failure, None),
@@ -417,6 +435,7 @@ struct TargetCrawl<'t, L> {
     subresources: VecDeque<(Url, Url)>,
     subresources_seen: HashSet<String>,
     cookie_links: Vec<CookieLink>,
+    progress: Option<Arc<dyn Progress>>,
 }
 
 /// A page taken from the frontier: in flight, or visited.
@@ -451,6 +470,7 @@ impl<'t, L: PageLoader> TargetCrawl<'t, L> {
             subresources: VecDeque::new(),
             subresources_seen: HashSet::new(),
             cookie_links: Vec::new(),
+            progress: None,
         }
     }
 
@@ -569,6 +589,9 @@ impl<'t, L: PageLoader> TargetCrawl<'t, L> {
         }
         if let Some(slot) = self.pages.get_mut(index) {
             *slot = Slot::Done(visit);
+        }
+        if let Some(progress) = &self.progress {
+            progress.page_done(&self.target.name);
         }
     }
 

@@ -4,6 +4,8 @@
 //! 2 bad usage or configuration, nothing crawled; 3 no target could be audited at all (or the
 //! report could not be written); 130 / 143 interrupted by SIGINT / SIGTERM, partial report written.
 
+mod output;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -12,6 +14,8 @@ use std::sync::{Arc, OnceLock};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tokio_util::sync::CancellationToken;
+
+use output::say;
 
 use url::Url;
 
@@ -52,6 +56,25 @@ pub struct Cli {
     /// Only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// How log lines on stderr look: text for people, json (one object per line) for cron
+    /// mails and log shippers.
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        default_value = "text",
+        value_name = "FORMAT"
+    )]
+    pub log_format: LogFormat,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people (with progress bars when stderr is a terminal).
+    Text,
+    /// One JSON object per line, progress bars never.
+    Json,
 }
 
 /// The commands.
@@ -155,6 +178,14 @@ pub struct AuditArgs {
     /// Audit only the targets whose 0-based index i satisfies i % N == K.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
+    /// Split the targets into N shards and audit the one numbered by JOB_COMPLETION_INDEX (as a
+    /// Kubernetes indexed Job sets it); the same as --shard $JOB_COMPLETION_INDEX/N.
+    #[arg(long, env = "COOKIE_AUDIT_SHARDS", value_name = "N", conflicts_with = "shard", value_parser = clap::value_parser!(u32).range(1..))]
+    pub shards: Option<u32>,
+    /// Audit the start URLs of this file (one per line, # comments) instead of the targets of
+    /// targets.toml, whose [defaults] still apply when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub targets_list: Option<PathBuf>,
     /// Connect to ADDR whenever HOST:PORT is asked for, as curl's --resolve (repeatable).
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<ResolveRule>,
@@ -261,9 +292,10 @@ impl Shard {
 /// Parses the arguments, runs the command and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose, cli.quiet);
+    let progress = matches!(cli.command, Command::Audit(_));
+    let bars = output::init(cli.verbose, cli.quiet, cli.log_format, progress).map(Arc::new);
     let code = match cli.command {
-        Command::Audit(args) => run_audit(args),
+        Command::Audit(args) => run_audit(args, bars),
         Command::Charter(args) => run_charter(args),
         Command::Diff(args) => run_diff(args),
         Command::Render(args) => run_render(args),
@@ -272,27 +304,11 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-fn init_logging(verbose: u8, quiet: bool) {
-    let level = match (quiet, verbose) {
-        (true, _) => tracing::Level::ERROR,
-        (false, 0) => tracing::Level::WARN,
-        (false, 1) => tracing::Level::INFO,
-        (false, 2) => tracing::Level::DEBUG,
-        (false, _) => tracing::Level::TRACE,
-    };
-    tracing_subscriber::fmt()
-        .with_writer(|| crate::redact::RedactingWriter(std::io::stderr()))
-        .with_max_level(level)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-}
-
-fn run_audit(args: AuditArgs) -> u8 {
+fn run_audit(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> u8 {
     let targets = match load_targets(&args) {
         Ok(targets) => targets,
         Err(message) => {
-            eprintln!("error: {message}");
+            say!("error: {message}");
             return EXIT_USAGE;
         }
     };
@@ -304,6 +320,9 @@ fn run_audit(args: AuditArgs) -> u8 {
     }
     // The run's engine, for the report header: the one every target used, else the browser's
     // when any target used it (the run then needed Chromium).
+    if let Some(bars) = &bars {
+        bars.set_targets(targets.len());
+    }
     let engine = if targets.iter().any(|t| t.settings.engine == Engine::Browser) {
         Engine::Browser
     } else {
@@ -312,14 +331,14 @@ fn run_audit(args: AuditArgs) -> u8 {
     let baseline = match load_baseline(&args) {
         Ok(baseline) => baseline,
         Err(message) => {
-            eprintln!("error: {message}");
+            say!("error: {message}");
             return EXIT_USAGE;
         }
     };
     let catalog = match load_catalog(args.cookie_db.as_deref()) {
         Ok(catalog) => catalog,
         Err(message) => {
-            eprintln!("error: {message}");
+            say!("error: {message}");
             return EXIT_USAGE;
         }
     };
@@ -327,7 +346,7 @@ fn run_audit(args: AuditArgs) -> u8 {
     let _lock = match crate::report::lock::lock(&args.out) {
         Ok(lock) => lock,
         Err(error) => {
-            eprintln!("error: {error}");
+            say!("error: {error}");
             return EXIT_USAGE;
         }
     };
@@ -361,15 +380,21 @@ fn run_audit(args: AuditArgs) -> u8 {
         },
         parallel_targets: args.parallel_targets as usize,
         record_values: args.record_values,
+        progress: bars
+            .clone()
+            .map(|bars| bars as Arc<dyn crate::crawl::Progress>),
         interrupt,
     };
     let mut report = match runtime.block_on(pipeline::audit(targets, &options)) {
         Ok(report) => report,
         Err(error) => {
-            eprintln!("error: {error}");
+            say!("error: {error}");
             return EXIT_USAGE;
         }
     };
+    if let Some(bars) = &bars {
+        bars.finish();
+    }
     let signal = signalled.get().copied();
     report.run.interrupted_by = signal.map(|s: Signal| s.name().to_string());
     if let Some(baseline) = &baseline {
@@ -398,14 +423,14 @@ fn run_audit(args: AuditArgs) -> u8 {
             );
         }
         Err(error) => {
-            eprintln!("error: {error}");
-            eprintln!("exit {EXIT_ALL_FAILED}: the audit ran but its report could not be written");
+            say!("error: {error}");
+            say!("exit {EXIT_ALL_FAILED}: the audit ran but its report could not be written");
             // The audit ran but its result is lost: a script must not take this run for a pass.
             return EXIT_ALL_FAILED;
         }
     }
     if let Some(signal) = signal {
-        eprintln!(
+        say!(
             "exit {}: interrupted by {}; the report holds what was done (\"partial\": true)",
             signal.exit_code(),
             signal.name()
@@ -464,14 +489,14 @@ impl Signals {
     async fn watch(mut self, interrupt: CancellationToken, signalled: Arc<OnceLock<Signal>>) {
         let first = self.next().await;
         let _ = signalled.set(first);
-        eprintln!(
+        say!(
             "{}: stopping; writing the report of what was done ({} again to quit without one)",
             first.name(),
             first.name()
         );
         interrupt.cancel();
         let second = self.next().await;
-        eprintln!("{}: quitting now, no report written", second.name());
+        say!("{}: quitting now, no report written", second.name());
         std::process::exit(i32::from(second.exit_code()));
     }
 }
@@ -484,7 +509,7 @@ fn load_baseline(args: &AuditArgs) -> Result<Option<Report>, String> {
         (None, true) => {
             let latest = args.out.join("latest.json");
             if !latest.exists() {
-                eprintln!(
+                say!(
                     "note: {} does not exist yet: nothing to compare this run with",
                     latest.display()
                 );
@@ -501,7 +526,7 @@ fn run_diff(args: DiffArgs) -> u8 {
     let (old, new) = match (load_report(&args.old), load_report(&args.new)) {
         (Ok(old), Ok(new)) => (old, new),
         (Err(error), _) | (_, Err(error)) => {
-            eprintln!("error: {error}");
+            say!("error: {error}");
             return EXIT_USAGE;
         }
     };
@@ -510,7 +535,7 @@ fn run_diff(args: DiffArgs) -> u8 {
         match serde_json::to_string_pretty(&changes) {
             Ok(json) => println!("{json}"),
             Err(error) => {
-                eprintln!("error: {error}");
+                say!("error: {error}");
                 return EXIT_USAGE;
             }
         }
@@ -528,7 +553,7 @@ fn run_render(args: RenderArgs) -> u8 {
     let report = match load_report(&args.report) {
         Ok(report) => report,
         Err(error) => {
-            eprintln!("error: {error}");
+            say!("error: {error}");
             return EXIT_USAGE;
         }
     };
@@ -544,7 +569,7 @@ fn run_render(args: RenderArgs) -> u8 {
             EXIT_OK
         }
         Err(error) => {
-            eprintln!("error: {error}");
+            say!("error: {error}");
             EXIT_ALL_FAILED
         }
     }
@@ -556,7 +581,7 @@ fn run_merge(args: MergeArgs) -> u8 {
         match load_report(path) {
             Ok(report) => reports.push((path.display().to_string(), report)),
             Err(error) => {
-                eprintln!("error: {error}");
+                say!("error: {error}");
                 return EXIT_USAGE;
             }
         }
@@ -564,7 +589,7 @@ fn run_merge(args: MergeArgs) -> u8 {
     let merged = match merge::merge(reports) {
         Ok(merged) => merged,
         Err(error) => {
-            eprintln!("error: {error}");
+            say!("error: {error}");
             return EXIT_USAGE;
         }
     };
@@ -583,7 +608,7 @@ fn run_merge(args: MergeArgs) -> u8 {
             EXIT_OK
         }
         Err(error) => {
-            eprintln!("error: {error}");
+            say!("error: {error}");
             EXIT_ALL_FAILED
         }
     }
@@ -610,7 +635,7 @@ fn run_charter(args: CharterArgs) -> u8 {
             let crawler = match Crawler::new(&args.resolve, 4, false) {
                 Ok(crawler) => crawler,
                 Err(error) => {
-                    eprintln!("error: {error}");
+                    say!("error: {error}");
                     return EXIT_USAGE;
                 }
             };
@@ -634,7 +659,7 @@ fn run_charter(args: CharterArgs) -> u8 {
         match serde_json::to_string_pretty(&charter) {
             Ok(json) => println!("{json}"),
             Err(error) => {
-                eprintln!("error: {error}");
+                say!("error: {error}");
                 return EXIT_ALL_FAILED;
             }
         }
@@ -644,11 +669,11 @@ fn run_charter(args: CharterArgs) -> u8 {
     match charter.status {
         CharterStatus::Parsed => EXIT_OK,
         CharterStatus::Unparsed => {
-            eprintln!("{}", explain_charter(&charter));
+            say!("{}", explain_charter(&charter));
             EXIT_FINDINGS
         }
         CharterStatus::Unreachable | CharterStatus::NotFound => {
-            eprintln!("{}", explain_charter(&charter));
+            say!("{}", explain_charter(&charter));
             EXIT_ALL_FAILED
         }
     }
@@ -657,7 +682,7 @@ fn run_charter(args: CharterArgs) -> u8 {
 /// Builds an async runtime, or says why it could not and gives the exit code.
 fn runtime(mut builder: tokio::runtime::Builder) -> Result<tokio::runtime::Runtime, u8> {
     builder.enable_all().build().map_err(|error| {
-        eprintln!("error: cannot start the async runtime: {error}");
+        say!("error: cannot start the async runtime: {error}");
         EXIT_USAGE
     })
 }
@@ -758,7 +783,7 @@ fn load_catalog(cookie_db: Option<&Path>) -> Result<Catalog, String> {
             .add_open_cookie_database(path)
             .map_err(|error| format!("--cookie-db: {error}"))?;
         for skipped in &report.skipped {
-            eprintln!(
+            say!(
                 "warning: {}:{}: row skipped: {}",
                 path.display(),
                 skipped.line,
@@ -788,16 +813,14 @@ fn peak_rss_mb() -> Option<f64> {
 /// The exit code a finished run deserves.
 pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
     if !report.targets.is_empty() && report.totals.audited == 0 {
-        eprintln!("exit {EXIT_ALL_FAILED}: no target could be audited");
+        say!("exit {EXIT_ALL_FAILED}: no target could be audited");
         return EXIT_ALL_FAILED;
     }
     if let Some(threshold) = fail_on {
         let count = report.totals.findings.at_or_above(threshold);
         if count > 0 {
             let word = enum_word(&threshold);
-            eprintln!(
-                "exit {EXIT_FINDINGS}: {count} finding(s) at or above {word} (--fail-on {word})"
-            );
+            say!("exit {EXIT_FINDINGS}: {count} finding(s) at or above {word} (--fail-on {word})");
             return EXIT_FINDINGS;
         }
     }
@@ -805,8 +828,51 @@ pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
 }
 
 fn load_targets(args: &AuditArgs) -> Result<Vec<Target>, String> {
-    let config = config::load(&args.targets).map_err(|e| e.to_string())?;
-    select_targets(config.targets, &args.only, args.shard, &args.targets)
+    let shard = shard_of(
+        args.shard,
+        args.shards,
+        std::env::var("JOB_COMPLETION_INDEX").ok(),
+    )?;
+    let Some(list) = &args.targets_list else {
+        let config = config::load(&args.targets).map_err(|e| e.to_string())?;
+        return select_targets(config.targets, &args.only, shard, &args.targets);
+    };
+    let defaults = if args.targets.exists() {
+        let text = std::fs::read_to_string(&args.targets)
+            .map_err(|e| format!("cannot read {}: {e}", args.targets.display()))?;
+        config::parse_defaults_only(&text, &args.targets).map_err(|e| e.to_string())?
+    } else {
+        CrawlSettings::default()
+    };
+    let text = std::fs::read_to_string(list)
+        .map_err(|e| format!("cannot read the targets list {}: {e}", list.display()))?;
+    let targets = config::parse_targets_list(&text, list, &defaults).map_err(|e| e.to_string())?;
+    select_targets(targets, &args.only, shard, list)
+}
+
+/// The shard to audit: `--shard K/N`, or `--shards N` with K from `JOB_COMPLETION_INDEX`.
+fn shard_of(
+    shard: Option<Shard>,
+    shards: Option<u32>,
+    job_index: Option<String>,
+) -> Result<Option<Shard>, String> {
+    let Some(count) = shards else {
+        return Ok(shard);
+    };
+    let Some(index) = job_index else {
+        return Err(format!(
+            "--shards {count} needs JOB_COMPLETION_INDEX (a Kubernetes indexed Job sets it);              outside one, use --shard K/{count}"
+        ));
+    };
+    format!("{}/{count}", index.trim())
+        .parse::<Shard>()
+        .map(Some)
+        .map_err(|_| {
+            format!(
+                "JOB_COMPLETION_INDEX={index:?} is not a shard of --shards {count}:                  it must be a number from 0 to {}",
+                count - 1
+            )
+        })
 }
 
 /// Applies `--shard` (on the index in the file) then `--only`.
@@ -906,6 +972,27 @@ mod tests {
         assert_eq!(printable("a\x1b[31mred\x07\nb"), "a [31mred  b");
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("abc", 4), "abc");
+    }
+
+    #[test]
+    fn shards_come_from_the_job_index_when_counted() {
+        assert_eq!(
+            shard_of(None, Some(4), Some("2".into())),
+            Ok(Some(Shard { index: 2, count: 4 }))
+        );
+        assert_eq!(shard_of(None, None, Some("2".into())), Ok(None));
+        let given = Some(Shard { index: 1, count: 3 });
+        assert_eq!(shard_of(given, None, Some("2".into())), Ok(given));
+        assert!(
+            shard_of(None, Some(4), None)
+                .unwrap_err()
+                .contains("--shard K/4")
+        );
+        assert!(
+            shard_of(None, Some(4), Some("4".into()))
+                .unwrap_err()
+                .contains("from 0 to 3")
+        );
     }
 
     #[test]

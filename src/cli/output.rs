@@ -1,0 +1,182 @@
+//! What the command line writes on stderr: log lines (text or JSON, credentials masked),
+//! messages for people, and progress bars when, and only when, stderr is a terminal.
+
+use std::collections::HashMap;
+use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::LogFormat;
+use crate::crawl::Progress;
+use crate::redact::RedactingWriter;
+
+/// The bars, when shown: log lines and messages are written around them.
+static BARS: OnceLock<MultiProgress> = OnceLock::new();
+/// True with `--log-format json`: messages go through the log, as JSON.
+static JSON: AtomicBool = AtomicBool::new(false);
+
+/// At most this many targets get a bar of their own; the rest are counted in the overall line.
+const TARGET_BARS: usize = 8;
+
+/// Sets up logging; returns the progress bars when they should be shown.
+pub fn init(verbose: u8, quiet: bool, format: LogFormat, progress: bool) -> Option<Bars> {
+    let level = match (quiet, verbose) {
+        (true, _) => tracing::Level::ERROR,
+        (false, 0) => tracing::Level::WARN,
+        (false, 1) => tracing::Level::INFO,
+        (false, 2) => tracing::Level::DEBUG,
+        (false, _) => tracing::Level::TRACE,
+    };
+    let terminal = io::stderr().is_terminal();
+    let bars = (progress && terminal && !quiet && format == LogFormat::Text).then(|| {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(4));
+        let _ = BARS.set(multi.clone());
+        multi
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_writer(|| RedactingWriter(LogWriter))
+        .with_max_level(level)
+        .with_target(false);
+    match format {
+        LogFormat::Text => builder.with_ansi(terminal).init(),
+        LogFormat::Json => {
+            JSON.store(true, Ordering::Relaxed);
+            builder.json().flatten_event(true).with_ansi(false).init();
+        }
+    }
+    bars.map(Bars::new)
+}
+
+/// A message for the person or script running the command (`error: …`, `exit 1: …`): a plain
+/// line on stderr, or a log event with `--log-format json`.
+pub fn say_line(line: &str) {
+    let line = crate::redact::credentials(line);
+    if JSON.load(Ordering::Relaxed) {
+        if line.starts_with("error") {
+            tracing::error!("{line}");
+        } else {
+            tracing::warn!("{line}");
+        }
+        return;
+    }
+    match BARS.get() {
+        Some(bars) => bars.suspend(|| eprintln!("{line}")),
+        None => eprintln!("{line}"),
+    }
+}
+
+/// Writes `format!`-style text with [`say_line`].
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::output::say_line(&format!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// stderr, with the progress bars lifted out of the way of each line.
+struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match BARS.get() {
+            Some(bars) => bars.suspend(|| io::stderr().write_all(buf))?,
+            None => io::stderr().write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        io::stderr().flush()
+    }
+}
+
+/// Progress bars: the run's targets, and the pages of the targets being audited.
+#[derive(Debug)]
+pub struct Bars {
+    multi: MultiProgress,
+    overall: ProgressBar,
+    active: Mutex<HashMap<String, ProgressBar>>,
+    running: AtomicUsize,
+}
+
+impl Bars {
+    fn new(multi: MultiProgress) -> Bars {
+        let overall = multi.add(ProgressBar::new(0));
+        overall.set_style(
+            ProgressStyle::with_template(
+                "{prefix:.bold} [{bar:30}] {pos}/{len} targets, {elapsed} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        overall.set_prefix("audit");
+        Bars {
+            multi,
+            overall,
+            active: Mutex::new(HashMap::new()),
+            running: AtomicUsize::new(0),
+        }
+    }
+
+    /// The number of targets of the run.
+    pub fn set_targets(&self, count: usize) {
+        self.overall.set_length(count as u64);
+    }
+
+    /// Removes the bars before the summary is printed.
+    pub fn finish(&self) {
+        for (_, bar) in self
+            .active
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+        {
+            bar.finish_and_clear();
+        }
+        self.overall.finish_and_clear();
+        let _ = self.multi.clear();
+    }
+
+    fn update_message(&self) {
+        let running = self.running.load(Ordering::Relaxed);
+        self.overall.set_message(format!("({running} in progress)"));
+    }
+}
+
+impl Progress for Bars {
+    fn target_started(&self, target: &str, max_pages: usize) {
+        self.running.fetch_add(1, Ordering::Relaxed);
+        let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+        if active.len() < TARGET_BARS {
+            let bar = self.multi.add(ProgressBar::new(max_pages as u64));
+            bar.set_style(
+                ProgressStyle::with_template("  {prefix:40!} [{bar:20}] {pos}/{len} pages")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar.set_prefix(crate::redact::credentials(target).into_owned());
+            active.insert(target.to_string(), bar);
+        }
+        self.update_message();
+    }
+
+    fn page_done(&self, target: &str) {
+        let active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(bar) = active.get(target) {
+            bar.inc(1);
+        }
+    }
+
+    fn target_done(&self, target: &str) {
+        let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(bar) = active.remove(target) {
+            bar.finish_and_clear();
+            self.multi.remove(&bar);
+        }
+        self.running.fetch_sub(1, Ordering::Relaxed);
+        self.overall.inc(1);
+        self.update_message();
+    }
+}

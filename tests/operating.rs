@@ -1,0 +1,235 @@
+//! Operating a run: progress bars only on a terminal, JSON logs for cron and log shippers,
+//! shards from a Kubernetes indexed Job, and a plain list of URLs as targets.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+fn portal() -> Server {
+    Server::start(|host, path, _headers| match path {
+        "/" => html(
+            200,
+            &[("set-cookie", b"sessionid=x; Path=/; HttpOnly")],
+            format!(r#"<a href="/a">a</a> <a href="/b">b</a> <p>{host}</p>"#),
+        ),
+        _ => html(200, &[], "<p>page</p>"),
+    })
+}
+
+fn four_targets(dir: &Path, port: u16) -> Vec<String> {
+    let mut toml = String::from("[defaults]\ndelay_ms = 0\nmax_pages = 3\n");
+    let mut hosts = Vec::new();
+    for i in 0..4 {
+        toml.push_str(&format!(
+            "\n[[target]]\nname = \"t{i}\"\nurl = \"http://www.t{i}.test:{port}/\"\n"
+        ));
+        hosts.push(format!("www.t{i}.test"));
+    }
+    write_targets(dir, &toml);
+    hosts
+}
+
+fn names(report: &Value) -> Vec<&str> {
+    report["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect()
+}
+
+/// Bars on a terminal (a pseudo-terminal made by `script`), none when stderr is a pipe.
+#[test]
+fn progress_bars_show_on_a_terminal_only() {
+    let server = portal();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hosts = four_targets(dir.path(), server.port);
+    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    let mut argv = args(&["audit"]);
+    argv.extend(server.resolve_args(&hosts));
+
+    let piped = cookie_audit(dir.path(), &argv);
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert!(!piped.stderr.contains("targets,"), "{}", piped.stderr);
+    assert!(
+        !piped.stderr.contains('\u{1b}'),
+        "no terminal codes in a pipe"
+    );
+
+    let command_line = std::iter::once(env!("CARGO_BIN_EXE_cookie-audit").to_string())
+        .chain(argv)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let on_terminal = Command::new("script")
+        .args(["-qec", &command_line, "/dev/null"])
+        .current_dir(dir.path())
+        .output()
+        .expect("script (util-linux) runs the command on a pseudo-terminal");
+    let screen = String::from_utf8_lossy(&on_terminal.stdout);
+    assert_eq!(on_terminal.status.code(), Some(0), "{screen}");
+    assert!(screen.contains("targets,"), "the overall bar: {screen}");
+    assert!(screen.contains("/4 targets"), "{screen}");
+    // The summary still comes, after the bars.
+    assert!(screen.contains("audited  t3"), "{screen}");
+}
+
+/// `--log-format json`: every stderr line is one JSON object, messages for people included.
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let server = portal();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = server.port;
+    let closed = closed_port();
+    write_targets(
+        dir.path(),
+        &format!(
+            "[defaults]\ndelay_ms = 0\nmax_pages = 2\n\n[[target]]\nname = \"ok\"\n\
+             url = \"http://www.ok.test:{port}/\"\n\n[[target]]\nname = \"down\"\n\
+             url = \"http://127.0.0.1:{closed}/\"\n"
+        ),
+    );
+    let mut argv = args(&["audit", "--log-format", "json", "-v", "--fail-on", "info"]);
+    argv.extend(server.resolve_args(&["www.ok.test"]));
+    let run = cookie_audit(dir.path(), &argv);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let lines: Vec<Value> = run
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(lines.len() >= 3, "{}", run.stderr);
+    for line in &lines {
+        assert!(
+            line["level"].is_string() && line["timestamp"].is_string(),
+            "{line}"
+        );
+    }
+    let messages: Vec<&str> = lines.iter().filter_map(|l| l["message"].as_str()).collect();
+    assert!(
+        messages.iter().any(|m| m.starts_with("exit 1:")),
+        "the exit message is a log event too: {messages:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l["message"]
+            == "target failed: cannot connect: Connection refused (os error 111)"
+            || l["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("target failed"))),
+        "{messages:?}"
+    );
+}
+
+/// `--shards N` takes its index from `JOB_COMPLETION_INDEX`, as a Kubernetes indexed Job sets
+/// it; the shards' reports merge into the whole run; without the index it is a usage error.
+#[test]
+fn shards_of_an_indexed_job_merge_into_the_whole_run() {
+    let server = portal();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hosts = four_targets(dir.path(), server.port);
+    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    let mut paths = Vec::new();
+    for index in ["0", "1"] {
+        let out = format!("shard-{index}");
+        let mut argv = args(&["audit", "--shards", "2", "--out", &out]);
+        argv.extend(server.resolve_args(&hosts));
+        let output = Command::new(env!("CARGO_BIN_EXE_cookie-audit"))
+            .current_dir(dir.path())
+            .env("JOB_COMPLETION_INDEX", index)
+            .args(&argv)
+            .output()
+            .expect("run");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let report: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join(&out).join("latest.json")).expect("json"),
+        )
+        .expect("valid");
+        let expected = if index == "0" {
+            ["t0", "t2"]
+        } else {
+            ["t1", "t3"]
+        };
+        assert_eq!(names(&report), expected);
+        paths.push(format!("{out}/latest.json"));
+    }
+    let merged = cookie_audit(
+        dir.path(),
+        &args(&["merge", &paths[0], &paths[1], "-o", "merged.json"]),
+    );
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("merged.json")).expect("merged"),
+    )
+    .expect("valid");
+    assert_eq!(report["totals"]["audited"], 4);
+
+    let mut argv = args(&["audit", "--shards", "2"]);
+    argv.extend(server.resolve_args(&hosts));
+    let output = Command::new(env!("CARGO_BIN_EXE_cookie-audit"))
+        .current_dir(dir.path())
+        .env_remove("JOB_COMPLETION_INDEX")
+        .args(&argv)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("JOB_COMPLETION_INDEX"));
+}
+
+/// `--targets-list`: one URL per line, comments and blank lines skipped, `[defaults]` of
+/// targets.toml applied (its targets left out); a bad line is named with its line number.
+#[test]
+fn a_plain_list_of_urls_is_a_run_with_the_defaults_of_targets_toml() {
+    let server = portal();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = server.port;
+    write_targets(
+        dir.path(),
+        &format!(
+            "[defaults]\ndelay_ms = 0\nmax_pages = 1\n\n[[target]]\nname = \"not-in-the-list\"\n\
+             url = \"http://www.other.test:{port}/\"\n"
+        ),
+    );
+    std::fs::write(
+        dir.path().join("portals.txt"),
+        format!("# nightly list\nhttp://www.one.test:{port}/\n\n  http://www.two.test:{port}/  \n"),
+    )
+    .expect("list");
+    let mut argv = args(&["audit", "--targets-list", "portals.txt"]);
+    argv.extend(server.resolve_args(&["www.one.test", "www.two.test", "www.other.test"]));
+    let run = cookie_audit(dir.path(), &argv);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = latest_report(dir.path());
+    assert_eq!(names(&report), ["www.one.test", "www.two.test"]);
+    for target in report["targets"].as_array().expect("targets") {
+        assert_eq!(
+            target["crawl"]["pages"].as_array().map(Vec::len),
+            Some(1),
+            "max_pages from [defaults]"
+        );
+    }
+
+    std::fs::write(
+        dir.path().join("bad.txt"),
+        format!("http://www.one.test:{port}/\nwww.two.test\n"),
+    )
+    .expect("list");
+    let mut argv = args(&["audit", "--targets-list", "bad.txt"]);
+    argv.extend(server.resolve_args(&["www.one.test"]));
+    let run = cookie_audit(dir.path(), &argv);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("bad.txt:2:1"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not an absolute http(s) URL"),
+        "{}",
+        run.stderr
+    );
+}
