@@ -468,7 +468,7 @@ fn a_signal_during_a_browser_crawl_closes_chromium_and_writes_the_report() {
         match path {
             "/" => html(
                 200,
-                &[("set-cookie", b"early=1; Path=/")],
+                &[("set-cookie", b"early=V4lueNotLogged; Path=/")],
                 r#"<a href="/pages/a">a</a> <a href="/never">never</a>"#,
             ),
             "/pages/a" => html(200, &[], "<p>a</p>"),
@@ -527,4 +527,7 @@ fn a_signal_during_a_browser_crawl_closes_chromium_and_writes_the_report() {
     assert!(left.is_empty(), "profile left behind: {left:?}\n{stderr}");
     // Closed, not killed: Chromium got to shut down cleanly while the run waited for it.
     assert!(!stderr.contains("killing it"), "{stderr}");
+    // Even at -vv, no log line quotes a cookie's value (CDP messages carry them).
+    assert!(stderr.contains("DEBUG"), "-vv logs: {stderr}");
+    assert!(!stderr.contains("V4lueNotLogged"), "{stderr}");
 }

@@ -7,6 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use super::LogFormat;
 use crate::crawl::Progress;
@@ -35,15 +38,24 @@ pub fn init(verbose: u8, quiet: bool, format: LogFormat, progress: bool) -> Opti
         let _ = BARS.set(multi.clone());
         multi
     });
+    // chromiumoxide's debug lines quote whole protocol messages, cookie values included.
+    let chromiumoxide = match level {
+        tracing::Level::DEBUG | tracing::Level::TRACE => tracing::Level::INFO,
+        other => other,
+    };
+    let filter = Targets::new()
+        .with_default(level)
+        .with_target("chromiumoxide", chromiumoxide);
     let builder = tracing_subscriber::fmt()
         .with_writer(|| RedactingWriter(LogWriter))
         .with_max_level(level)
         .with_target(false);
     match format {
-        LogFormat::Text => builder.with_ansi(terminal).init(),
+        LogFormat::Text => builder.with_ansi(terminal).finish().with(filter).init(),
         LogFormat::Json => {
             JSON.store(true, Ordering::Relaxed);
-            builder.json().flatten_event(true).with_ansi(false).init();
+            let json = builder.json().flatten_event(true).with_ansi(false);
+            json.finish().with(filter).init();
         }
     }
     bars.map(Bars::new)
