@@ -45,7 +45,8 @@ pub enum MergeError {
 /// Joins reports of shards of one run: targets concatenated in input order, an identical
 /// duplicate target kept once, a conflicting duplicate an error, totals recomputed with
 /// [`Totals::of`], `run`: the id, engine and tool of the first input, `started_at` the earliest,
-/// `finished_at` the latest, `partial` if any is partial; `changes` dropped (it belonged to one
+/// `finished_at` the latest, `partial` and `values_recorded` if any is, the first
+/// `interrupted_by`; `changes` dropped (it belonged to one
 /// shard). `tool` is this build, which wrote the merged report.
 ///
 /// Each input comes with a label (e.g. its file name) for the error messages.
@@ -65,6 +66,11 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, MergeError> {
             run.finished_at = report.run.finished_at;
         }
         run.partial |= report.run.partial;
+        // A shard stopped by a signal, or holding values, makes the whole run so.
+        run.values_recorded |= report.run.values_recorded;
+        if run.interrupted_by.is_none() {
+            run.interrupted_by = report.run.interrupted_by;
+        }
         targets.extend(&label, report.targets)?;
     }
     let targets = targets.list;
@@ -260,6 +266,8 @@ mod tests {
             vec![plain("c.be")],
         );
         third.run.partial = true;
+        third.run.interrupted_by = Some("SIGTERM".into());
+        second.run.values_recorded = true;
         let merged = merge(vec![
             ("0".into(), first),
             ("1".into(), second),
@@ -271,6 +279,8 @@ mod tests {
         assert_eq!(merged.run.finished_at, "2026-01-01T10:07:00Z");
         assert_eq!(merged.run.engine, Engine::Http);
         assert!(merged.run.partial);
+        assert_eq!(merged.run.interrupted_by.as_deref(), Some("SIGTERM"));
+        assert!(merged.run.values_recorded);
         assert_eq!(merged.changes, None);
     }
 
