@@ -164,7 +164,13 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
     if let Some(chromium) = chromium {
         chromium.close().await;
     }
-    let targets: Vec<TargetReport> = reports.into_iter().flatten().collect();
+    // Only targets carry text from the web or from targets.toml; each is redacted alone, so the
+    // transient copy is one target's, not the run's.
+    let targets: Vec<TargetReport> = reports
+        .into_iter()
+        .flatten()
+        .map(crate::redact::serialised)
+        .collect();
     let finished_at = OffsetDateTime::now_utc();
     let report = Report {
         schema_version: SCHEMA_VERSION,
@@ -182,16 +188,7 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
         targets,
         changes: None,
     };
-    Ok(redacted(report))
-}
-
-/// The report with every URL's credentials masked (see [`crate::redact`]).
-fn redacted(report: Report) -> Report {
-    let Ok(mut json) = serde_json::to_value(&report) else {
-        return report;
-    };
-    crate::redact::json(&mut json);
-    serde_json::from_value(json).unwrap_or(report)
+    Ok(report)
 }
 
 /// A target the run never came to: it was interrupted first.

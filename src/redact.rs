@@ -6,6 +6,9 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 /// What replaces the user information of a URL.
 pub const MASK: &str = "***";
 
@@ -17,9 +20,13 @@ pub fn credentials(text: &str) -> Cow<'_, str> {
     }
     // The authority ends where the path, query or fragment starts, or where the URL does in the
     // surrounding text: at a character a serialised URL escapes (`'` is legal in a password, so
-    // it does not end one).
-    let ends_authority =
-        |c: char| matches!(c, '/' | '?' | '#' | '"' | '<' | '>' | '`' | '\\') || c.is_whitespace();
+    // it does not end one). Every character JSON escapes (`"`, `\`, controls) is among them, so
+    // redacting a JSON document's text masks exactly what redacting each string would.
+    let ends_authority = |c: char| {
+        matches!(c, '/' | '?' | '#' | '"' | '<' | '>' | '`' | '\\')
+            || c.is_whitespace()
+            || c.is_control()
+    };
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     let mut from = 0;
@@ -42,6 +49,27 @@ pub fn credentials(text: &str) -> Cow<'_, str> {
     }
     out.push_str(&text[copied..]);
     Cow::Owned(out)
+}
+
+/// `value` with every string it serialises to redacted, keys included.
+///
+/// The value is serialised to JSON text and the text redacted: no escape sequence or string
+/// boundary can fall inside a masked span (see `ends_authority`), so the text stays valid JSON.
+/// It is read back only when something was masked, so the common case costs one string, not a
+/// copy of the whole document as a `serde_json::Value` tree.
+pub fn serialised<T: Serialize + DeserializeOwned>(value: T) -> T {
+    let Ok(text) = serde_json::to_string(&value) else {
+        return value;
+    };
+    match credentials(&text) {
+        Cow::Borrowed(_) => value,
+        Cow::Owned(masked) => serde_json::from_str(&masked).unwrap_or_else(|_| {
+            // Not expected (see above); the tree walk is the slower way to the same result.
+            let mut tree = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+            json(&mut tree);
+            serde_json::from_value(tree).unwrap_or(value)
+        }),
+    }
 }
 
 /// Redacts every string of a JSON document, keys included.
@@ -135,6 +163,29 @@ mod tests {
         let text = value.to_string();
         assert!(!text.contains("u:p") && !text.contains("k:v"), "{text}");
         assert_eq!(value["pages"][0]["url"], "https://***@h.test/a");
+    }
+
+    #[test]
+    fn a_serialised_value_is_redacted_as_its_strings_would_be() {
+        let strings = vec![
+            "https://u:p@h.test/\"quoted\"".to_string(),
+            "a \\ backslash, then http://t@h.test".to_string(),
+            "a quote in the user: http://u\"x:p@h.test/".to_string(),
+            "a control in the user: http://u\u{1}x:p@h.test/".to_string(),
+            "https://k:v@h.test/ as a key".to_string(),
+            "nothing to mask".to_string(),
+        ];
+        let one_by_one: Vec<String> = strings
+            .iter()
+            .map(|s| credentials(s).into_owned())
+            .collect();
+        assert_eq!(serialised(strings.clone()), one_by_one);
+        assert!(one_by_one[0].starts_with("https://***@h.test/"));
+        let keys: std::collections::BTreeMap<String, u8> = [(strings[4].clone(), 1)].into();
+        assert_eq!(
+            serialised(keys).into_keys().collect::<Vec<_>>(),
+            ["https://***@h.test/ as a key"]
+        );
     }
 
     #[test]

@@ -279,4 +279,16 @@ proptest! {
         prop_assert!(!once.contains(&format!("{user}:{password}@")), "{}", once);
         prop_assert_eq!(redact::credentials(&once).into_owned(), once.clone());
     }
+
+    #[test]
+    fn redacting_json_text_masks_what_redacting_each_string_would(
+        strings in proptest::collection::vec(
+            "([ -~]|\\\\|\"|\u{1}|\n|é){0,8}(https?://[a-z:\"\\\\\u{1}]{0,6}@[a-z]{1,5}\\.test/)?([ -~]|\"|\\\\){0,8}",
+            0..6,
+        ),
+    ) {
+        let one_by_one: Vec<String> =
+            strings.iter().map(|s| redact::credentials(s).into_owned()).collect();
+        prop_assert_eq!(redact::serialised(strings), one_by_one);
+    }
 }
