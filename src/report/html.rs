@@ -87,6 +87,15 @@ pub enum HtmlError {
 
 /// The whole HTML report: one self-contained file.
 pub fn render(report: &Report) -> Result<String, HtmlError> {
+    let mut html = Vec::new();
+    render_to(report, &mut html)?;
+    // minijinja writes only `str`s, so the bytes are UTF-8.
+    Ok(String::from_utf8_lossy(&html).into_owned())
+}
+
+/// The HTML report written to `out` as it is rendered, so that a run of many pages never holds
+/// the whole page in memory beside the report.
+pub fn render_to(report: &Report, out: impl std::io::Write) -> Result<(), HtmlError> {
     let mut env = Environment::new();
     // A misspelt field in the template must fail the tests, not print nothing.
     env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -100,7 +109,9 @@ pub fn render(report: &Report) -> Result<String, HtmlError> {
     // The `.html` name turns on minijinja's HTML auto-escaping for every value.
     env.add_template("report.html", TEMPLATE)?;
     let page = PageView::of(report);
-    Ok(env.get_template("report.html")?.render(Serde(page))?)
+    env.get_template("report.html")?
+        .render_captured_to(Serde(page), out)?;
+    Ok(())
 }
 
 /// The Content-Security-Policy of the page: nothing may be fetched, only our own script runs.

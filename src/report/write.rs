@@ -70,23 +70,31 @@ pub fn run_id(started_at: OffsetDateTime) -> String {
 ///
 /// When a folder of the same run id exists already (two runs in one second), a suffix is added
 /// and the report's `run.id` is updated to match, so the id always names the folder. Both files
-/// are rendered before anything is written, so a rendering failure leaves `latest.*` as it was.
+/// are rendered straight into temporary files (a report of many pages is never held in memory
+/// twice) and renamed only when both are whole, so a failure leaves `latest.*` as it was.
 pub fn write_run(out: &Path, report: &mut Report) -> Result<ReportPaths, WriteError> {
     std::fs::create_dir_all(out).map_err(|source| WriteError::CreateDir {
         path: out.to_path_buf(),
         source,
     })?;
     let run_dir = create_run_dir(out, &mut report.run.id)?;
-    let json = serde_json::to_vec_pretty(report)?;
-    let html = super::html::render(report)?;
     let paths = ReportPaths {
         report_json: run_dir.join("report.json"),
         report_html: run_dir.join("report.html"),
         latest_json: out.join("latest.json"),
         latest_html: out.join("latest.html"),
     };
-    let written = write_atomically(&paths.report_json, &json)
-        .and_then(|()| write_atomically(&paths.report_html, html.as_bytes()));
+    let report: &Report = report;
+    let written = stage_with(&paths.report_json, |w| {
+        Ok(serde_json::to_writer_pretty(w, report)?)
+    })
+    .and_then(|json| {
+        let html = stage_with(&paths.report_html, |w| {
+            Ok(super::html::render_to(report, w)?)
+        })?;
+        persist(json, &paths.report_json)?;
+        persist(html, &paths.report_html)
+    });
     if let Err(error) = written {
         // A run folder without its report would pass for a run; the error says what happened.
         let _ = std::fs::remove_dir_all(&run_dir);
@@ -94,8 +102,8 @@ pub fn write_run(out: &Path, report: &mut Report) -> Result<ReportPaths, WriteEr
     }
     // Both `latest` files are staged whole before either replaces its predecessor, so a full
     // disk leaves the previous pair as it was rather than a new JSON beside an old HTML.
-    let latest_json = stage(&paths.latest_json, &json)?;
-    let latest_html = stage(&paths.latest_html, html.as_bytes())?;
+    let latest_json = stage_copy(&paths.report_json, &paths.latest_json)?;
+    let latest_html = stage_copy(&paths.report_html, &paths.latest_html)?;
     persist(latest_json, &paths.latest_json)?;
     persist(latest_html, &paths.latest_html)?;
     Ok(paths)
@@ -131,25 +139,90 @@ fn create_run_dir(out: &Path, id: &mut String) -> Result<PathBuf, WriteError> {
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let temp = stage(path, bytes)?;
+    let temp = stage_with(path, |w| {
+        w.write_all(bytes).map_err(|source| WriteError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    })?;
     persist(temp, path)
 }
 
-/// `bytes` written and flushed to a temporary file beside `path` (removed if dropped).
-fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, WriteError> {
+/// A temporary file beside `path` (removed if dropped), filled by `fill` through a buffer,
+/// then flushed and synced. A failed write is reported as one, with `path`, whatever the
+/// serialiser made of it.
+fn stage_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> Result<(), WriteError>,
+) -> Result<tempfile::NamedTempFile, WriteError> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let wrap = |source| WriteError::Write {
         path: path.to_path_buf(),
         source,
     };
-    let mut temp = tempfile::Builder::new()
+    let temp = tempfile::Builder::new()
         .prefix(".cookie-audit-")
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(wrap)?;
-    temp.write_all(bytes).map_err(wrap)?;
+    let mut out = FirstError {
+        inner: std::io::BufWriter::with_capacity(64 * 1024, temp.as_file()),
+        error: None,
+    };
+    let filled = fill(&mut out).and_then(|()| out.flush().map_err(wrap));
+    if let Some(source) = out.error.take() {
+        return Err(wrap(source));
+    }
+    filled?;
+    drop(out);
     temp.as_file().sync_all().map_err(wrap)?;
     Ok(temp)
+}
+
+/// A copy of `from` staged beside `to`.
+fn stage_copy(from: &Path, to: &Path) -> Result<tempfile::NamedTempFile, WriteError> {
+    let mut source = std::fs::File::open(from).map_err(|source| WriteError::Write {
+        path: from.to_path_buf(),
+        source,
+    })?;
+    // A failed write is kept by `stage_with`; what is left is a failed read of `from`.
+    stage_with(to, |w| match std::io::copy(&mut source, w) {
+        Ok(_) => Ok(()),
+        Err(source) => Err(WriteError::Write {
+            path: from.to_path_buf(),
+            source,
+        }),
+    })
+}
+
+/// A writer that keeps the first I/O error it met: serialisers and templates wrap the errors
+/// of their writer in their own, and a full disk must still be reported as one.
+struct FirstError<W> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> FirstError<W> {
+    fn keep<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(error) = &result
+            && self.error.is_none()
+        {
+            self.error = Some(std::io::Error::new(error.kind(), error.to_string()));
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for FirstError<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.keep(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.inner.flush();
+        self.keep(result)
+    }
 }
 
 fn persist(temp: tempfile::NamedTempFile, path: &Path) -> Result<(), WriteError> {
