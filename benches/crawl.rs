@@ -4,11 +4,17 @@
 //! N = 3000, or `BENCH_PAGES`) from memory on 127.0.0.1, runs the release binary over them with
 //! `delay_ms = 0`, and prints pages per second and the binary's peak RSS. It also times link
 //! extraction alone on one page, to show how much of the crawl is HTML parsing.
+//!
+//! `BENCH_COMPARE=wget cargo bench --bench crawl` also crawls the same site, from the same
+//! server in the same run, with cookie-audit at `concurrency = 1` and with
+//! `wget --recursive --level=inf --no-parent --delete-after -e robots=off`, and prints the three
+//! wall times side by side (wget must find every page, or the bench fails).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use common::{Server, args, cookie_audit, html, write_targets};
@@ -23,7 +29,14 @@ fn main() {
         .unwrap_or(3000);
     let site = Arc::new(generate_site(pages));
     let served = site.clone();
+    // Requests for pages, and all requests, as the server saw them (for the comparison).
+    let counts = Arc::new([AtomicU64::new(0), AtomicU64::new(0)]);
+    let seen = counts.clone();
     let server = Server::start(move |_host, path, _headers| {
+        seen[1].fetch_add(1, Ordering::Relaxed);
+        if path.starts_with("/p/") {
+            seen[0].fetch_add(1, Ordering::Relaxed);
+        }
         let index = path
             .strip_prefix("/p/")
             .and_then(|n| n.parse::<usize>().ok());
@@ -42,12 +55,76 @@ fn main() {
 
     extraction_alone(&site[0]);
 
+    let fast = audit(&server, pages, 16);
+    println!(
+        "crawl: {} pages ({} requests) of ~{} KB in {:.2} s = {:.0} pages/s, peak RSS {:.1} MB",
+        fast.pages,
+        fast.requests,
+        PAGE_BYTES / 1024,
+        fast.seconds,
+        fast.pages as f64 / fast.seconds,
+        fast.rss_mb
+    );
+
+    if std::env::var("BENCH_COMPARE").is_ok_and(|v| v == "wget") {
+        let single = audit(&server, pages, 1);
+        for c in counts.iter() {
+            c.store(0, Ordering::Relaxed);
+        }
+        let wget = wget(&server, pages);
+        let (wget_pages, wget_requests) = (
+            counts[0].load(Ordering::Relaxed),
+            counts[1].load(Ordering::Relaxed),
+        );
+        assert_eq!(
+            wget_pages, pages as u64,
+            "wget must fetch every page once ({wget_requests} requests in all)"
+        );
+        println!("compare on the same {pages}-page site (same server, same run):");
+        for (name, seconds, fetched, requests) in [
+            (
+                "cookie-audit, concurrency 16",
+                fast.seconds,
+                fast.pages,
+                fast.requests,
+            ),
+            (
+                "cookie-audit, concurrency 1",
+                single.seconds,
+                single.pages,
+                single.requests,
+            ),
+            (
+                "wget --recursive (1 connection)",
+                wget,
+                pages,
+                wget_requests,
+            ),
+        ] {
+            println!(
+                "  {name:<32} {seconds:>6.2} s {:>7.0} pages/s ({fetched} pages, {requests} requests)",
+                fetched as f64 / seconds
+            );
+        }
+    }
+}
+
+struct Audited {
+    pages: usize,
+    requests: u64,
+    seconds: f64,
+    rss_mb: f64,
+}
+
+/// The release binary over the site with `concurrency` requests in flight.
+fn audit(server: &Server, pages: usize, concurrency: usize) -> Audited {
     let dir = tempfile::tempdir().expect("tempdir");
     write_targets(
         dir.path(),
         &format!(
-            "[defaults]\nmax_pages = {pages}\nmax_depth = 1000\nconcurrency = 16\ndelay_ms = 0\n\
-             timeout_secs = 30\n\n[[target]]\nname = \"bench\"\nurl = \"http://bench.test:{port}/p/0\"\n",
+            "[defaults]\nmax_pages = {pages}\nmax_depth = 1000\nconcurrency = {concurrency}\n\
+             delay_ms = 0\ntimeout_secs = 30\n\n[[target]]\nname = \"bench\"\n\
+             url = \"http://bench.test:{port}/p/0\"\n",
             port = server.port
         ),
     );
@@ -66,6 +143,7 @@ fn main() {
         .as_array()
         .map(Vec::len)
         .unwrap_or(0);
+    assert_eq!(crawled, pages, "pages crawled");
     let requests = report["targets"][0]["crawl"]["requests"]
         .as_u64()
         .unwrap_or(0);
@@ -77,13 +155,40 @@ fn main() {
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|v| v.trim_matches('"').parse().ok())
         .unwrap_or(f64::NAN);
-    println!(
-        "crawl: {crawled} pages ({requests} requests) of ~{} KB in {:.2} s = {:.0} pages/s, peak RSS {:.1} MB",
-        PAGE_BYTES / 1024,
-        elapsed.as_secs_f64(),
-        crawled as f64 / elapsed.as_secs_f64(),
-        rss_mb
+    Audited {
+        pages: crawled,
+        requests,
+        seconds: elapsed.as_secs_f64(),
+        rss_mb,
+    }
+}
+
+/// wget over the same site: one connection, pages saved to disk, parsed, deleted. wget has no
+/// `--resolve`, so it is sent to 127.0.0.1 (the server answers every host name alike).
+fn wget(server: &Server, pages: usize) -> f64 {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let started = Instant::now();
+    let status = std::process::Command::new("wget")
+        .args([
+            "--recursive",
+            "--level=inf",
+            "--no-parent",
+            "--delete-after",
+            "-e",
+            "robots=off",
+            "--quiet",
+        ])
+        .arg(format!("http://127.0.0.1:{}/p/0", server.port))
+        .current_dir(dir.path())
+        .status()
+        .expect("run wget (apt-get install -y wget)");
+    let elapsed = started.elapsed().as_secs_f64();
+    // wget exits 8 when some request answered an error (the stylesheet is a 404 here).
+    assert!(
+        matches!(status.code(), Some(0 | 8)),
+        "wget failed: {status} over {pages} pages"
     );
+    elapsed
 }
 
 fn wrapped(wrap: &str, dir: &std::path::Path, argv: &[String]) -> common::Run {
