@@ -45,12 +45,7 @@ fn page(i: usize) -> String {
 }
 
 fn main() {
-    let env = |name: &str, default: u64| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
+    let env = common::env_number;
     let concurrency = env("BENCH_CONCURRENCY", 4);
     let settle = env("BENCH_SETTLE_MS", 1000);
     let rounds = env("BENCH_ROUNDS", 3);

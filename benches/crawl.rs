@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use common::{Server, args, cookie_audit, html, write_targets};
+use common::{Server, args, cookie_audit, write_targets};
 
 const PAGE_BYTES: usize = 20 * 1024;
 const LINKS_PER_PAGE: usize = 20;
@@ -37,20 +37,14 @@ fn main() {
         if path.starts_with("/p/") {
             seen[0].fetch_add(1, Ordering::Relaxed);
         }
-        let index = path
-            .strip_prefix("/p/")
-            .and_then(|n| n.parse::<usize>().ok());
-        match index.and_then(|i| served.get(i)) {
-            Some(body) => html(
-                200,
-                &[(
-                    "set-cookie",
-                    b"sessionid=0123456789abcdef; Path=/; HttpOnly",
-                )],
-                body.clone(),
-            ),
-            None => html(404, &[], "not found"),
-        }
+        common::numbered_page(
+            &served,
+            path,
+            &[(
+                "set-cookie",
+                b"sessionid=0123456789abcdef; Path=/; HttpOnly",
+            )],
+        )
     });
 
     extraction_alone(&site[0]);
@@ -147,14 +141,7 @@ fn audit(server: &Server, pages: usize, concurrency: usize) -> Audited {
     let requests = report["targets"][0]["crawl"]["requests"]
         .as_u64()
         .unwrap_or(0);
-    // The binary logs its own VmHWM; ru_maxrss of a child would include this process's memory.
-    let rss_mb: f64 = run
-        .stderr
-        .split("peak_rss_mb=")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|v| v.trim_matches('"').parse().ok())
-        .unwrap_or(f64::NAN);
+    let rss_mb = common::peak_rss_mb(&run.stderr);
     Audited {
         pages: crawled,
         requests,

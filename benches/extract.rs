@@ -5,8 +5,8 @@
 //! (head with styles, scripts and icons, menus, dataset cards with links and images, a table,
 //! inline SVG, a footer with "Charte cookies") and times, per page:
 //!
-//! - `page_refs`: the crate's own `cookie_audit::crawl::extract::page_refs`;
-//! - scraper, one pass: a DOM, then one walk over its elements (page_refs before html5gum);
+//! - `page_refs`: the crate's own `cookie_audit::crawl::extract::page_refs` (scraper, one walk
+//!   over the DOM);
 //! - scraper + 5 selectors: a DOM, then five CSS selectors (the 2.9 ms / 100 KB);
 //! - html5gum callbacks: the tokenizer with a callback emitter, no DOM, no token allocations;
 //! - html5gum tokens: the tokenizer's default emitter (a `Token` with owned strings per tag);
@@ -40,8 +40,7 @@ fn main() {
 
         // All extractors must agree before any is timed.
         let reference = page_refs(bytes, ct, &url);
-        let variants: [(&str, PageRefs); 4] = [
-            ("scraper one pass", dom_one_pass(bytes, ct, &url)),
+        let variants: [(&str, PageRefs); 3] = [
             (
                 "scraper + 5 selectors",
                 dom_selectors(bytes, ct, &url, &selectors),
@@ -99,9 +98,6 @@ fn main() {
         };
         row("page_refs (the crate's)", &|| {
             page_refs(black_box(bytes), ct, &url).links.len()
-        });
-        row("scraper one pass", &|| {
-            dom_one_pass(black_box(bytes), ct, &url).links.len()
         });
         row("scraper + 5 selectors", &|| {
             dom_selectors(black_box(bytes), ct, &url, &selectors)
@@ -210,63 +206,6 @@ fn generate(size: usize) -> String {
     }
     page.push_str(footer);
     page
-}
-
-/// page_refs as it was with scraper: a DOM, then one walk over its elements.
-fn dom_one_pass(body: &[u8], content_type: Option<&str>, page_url: &Url) -> PageRefs {
-    let text = decode_html(body, content_type);
-    let document = Html::parse_document(&text);
-    let mut base: Option<Url> = None;
-    let mut links: Vec<&str> = Vec::new();
-    let mut subresources: Vec<&str> = Vec::new();
-    let mut cookie_anchors: Vec<(&str, String)> = Vec::new();
-    for node in document.tree.nodes() {
-        let Some(element) = node.value().as_element() else {
-            continue;
-        };
-        let attr = |name| element.attr(name);
-        match element.name() {
-            "a" | "area" => {
-                let Some(href) = attr("href") else { continue };
-                links.push(href);
-                if cookie_anchors.len() < 10 {
-                    let text = scraper::ElementRef::wrap(node)
-                        .map(|a| a.text().collect::<Vec<_>>().join(" "))
-                        .unwrap_or_default();
-                    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                    if mentions_cookies(href) || mentions_cookies(&text) {
-                        cookie_anchors.push((href, text));
-                    }
-                }
-            }
-            "base" if base.is_none() => {
-                base = attr("href").and_then(|href| page_url.join(href.trim()).ok());
-            }
-            "img" | "script" | "iframe" | "frame" | "embed" | "track" | "audio" => {
-                subresources.extend(attr("src"));
-            }
-            "source" => subresources.extend(attr("src").or_else(|| first_srcset(attr("srcset")))),
-            "video" => {
-                subresources.extend(attr("src"));
-                subresources.extend(attr("poster"));
-            }
-            "object" => subresources.extend(attr("data")),
-            "input" if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("image")) => {
-                subresources.extend(attr("src"));
-            }
-            "link" => {
-                let rel = attr("rel").unwrap_or("").to_ascii_lowercase();
-                if rel
-                    .split_ascii_whitespace()
-                    .any(|r| matches!(r, "stylesheet" | "icon" | "manifest"))
-                {
-                    subresources.extend(attr("href"));
-                }
-            }
-            _ => {}
-        }
-    }
-    finish(page_url, base, links, subresources, cookie_anchors)
 }
 
 struct Selectors {

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Server, args, cookie_audit, html, write_targets};
+use common::{Server, args, cookie_audit, write_targets};
 
 const HOSTS: usize = 100;
 const PAGES: usize = 20;
@@ -39,12 +39,7 @@ struct Seen {
 }
 
 fn main() {
-    let env = |name: &str, default: u64| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
+    let env = common::env_number;
     let delay_ms = env("BENCH_DELAY_MS", 100);
     let runs = env("BENCH_RUNS", 3).max(1);
 
@@ -58,25 +53,17 @@ fn main() {
             path: path.to_string(),
             at,
         });
-        let index = path
-            .strip_prefix("/p/")
-            .and_then(|n| n.parse::<usize>().ok());
-        match index.and_then(|i| served.get(i)) {
-            Some(body) => html(
-                200,
-                &[(
-                    "set-cookie",
-                    b"sessionid=0123456789abcdef; Path=/; HttpOnly",
-                )],
-                body.clone(),
-            ),
-            None => html(404, &[], "not found"),
-        }
+        common::numbered_page(
+            &served,
+            path,
+            &[(
+                "set-cookie",
+                b"sessionid=0123456789abcdef; Path=/; HttpOnly",
+            )],
+        )
     });
 
-    println!(
-        "politeness: {HOSTS} hosts × {PAGES} pages, concurrency = 1, --parallel-targets {HOSTS}"
-    );
+    println!("politeness: {HOSTS} hosts × {PAGES} pages, concurrency = 1, every target at once");
     // The first run also warms the page cache for the binary; the second is the baseline.
     let _ = run(&server, &log, 0, None);
     let base = run(&server, &log, 0, None);
@@ -143,15 +130,7 @@ fn slow_server(pages: Arc<Vec<String>>, answer_after: Duration) -> u16 {
                 let pages = pages.clone();
                 async move {
                     tokio::time::sleep(answer_after).await;
-                    let page = uri
-                        .path()
-                        .strip_prefix("/p/")
-                        .and_then(|n| n.parse::<usize>().ok())
-                        .and_then(|i| pages.get(i));
-                    match page {
-                        Some(body) => html(200, &[], body.clone()),
-                        None => html(404, &[], "not found"),
-                    }
+                    common::numbered_page(&pages, uri.path(), &[])
                 }
             });
             axum::serve(listener, app).await.expect("serve");

@@ -204,13 +204,7 @@ fn run(toml: &str, argv: &[String], requests: &AtomicU64, targets: usize) -> Mea
         reported_requests, served,
         "requests in the report vs requests the server saw"
     );
-    let rss_mb: f64 = result
-        .stderr
-        .split("peak_rss_mb=")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|v| v.trim_matches('"').parse().ok())
-        .unwrap_or(f64::NAN);
+    let rss_mb = common::peak_rss_mb(&result.stderr);
     // "reports: <run>.json <run>.html" on stdout.
     let line = result
         .stdout

@@ -196,3 +196,35 @@ pub fn chromium() -> Option<PathBuf> {
     eprintln!("skipped: no Chromium (apt-get install -y chromium)");
     None
 }
+
+/// A benchmark's knob: the number in the environment variable `name`, else `default`.
+pub fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The peak RSS in MB that the binary logs at `-v` (`peak_rss_mb=`), NaN when absent. The binary
+/// reads its own `VmHWM`: a child's `ru_maxrss` would include the memory of the process that
+/// spawned it.
+pub fn peak_rss_mb(stderr: &str) -> f64 {
+    stderr
+        .split("peak_rss_mb=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|v| v.trim_matches('"').parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// The page `/p/N` of a generated site (`pages[N]`) with `headers`, or a 404.
+pub fn numbered_page(pages: &[String], path: &str, headers: &[(&str, &[u8])]) -> Response<Body> {
+    let page = path
+        .strip_prefix("/p/")
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|i| pages.get(i));
+    match page {
+        Some(body) => html(200, headers, body.clone()),
+        None => html(404, &[], "not found"),
+    }
+}
