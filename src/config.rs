@@ -375,20 +375,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 ///
 /// Returns the first problem found, in file order within each section.
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    let src = Source { text, path };
-    let document = DeTable::parse(text).map_err(|err| src.syntax_error(&err))?;
-    let mut defaults = None;
-    let mut targets = None;
-    for (key, value) in in_file_order(document.get_ref()) {
-        match key_name(key) {
-            "defaults" => defaults = Some(parse_defaults(&src, value)?),
-            "target" => targets = Some(value),
-            _ => return Err(unknown_key(&src, key, Section::TopLevel)),
-        }
-    }
-    let defaults = defaults.unwrap_or_default();
-    let targets = parse_targets(&src, targets, &defaults)?;
-    Ok(Config { defaults, targets })
+    parse_document(text, path, true)
 }
 
 /// Only the `[defaults]` of a `targets.toml`, for a run whose targets come from a
@@ -398,6 +385,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
 ///
 /// The first problem found, as [`parse`] would report it.
 pub fn parse_defaults_only(text: &str, path: &Path) -> Result<CrawlSettings, ConfigError> {
+    parse_document(text, path, false).map(|config| config.defaults)
+}
+
+/// [`parse`], with `[[target]]` blocks required or not.
+fn parse_document(text: &str, path: &Path, targets_required: bool) -> Result<Config, ConfigError> {
     let src = Source { text, path };
     let document = DeTable::parse(text).map_err(|err| src.syntax_error(&err))?;
     let mut defaults = None;
@@ -410,10 +402,12 @@ pub fn parse_defaults_only(text: &str, path: &Path) -> Result<CrawlSettings, Con
         }
     }
     let defaults = defaults.unwrap_or_default();
-    if targets.is_some() {
-        parse_targets(&src, targets, &defaults)?;
-    }
-    Ok(defaults)
+    let targets = if targets.is_none() && !targets_required {
+        Vec::new()
+    } else {
+        parse_targets(&src, targets, &defaults)?
+    };
+    Ok(Config { defaults, targets })
 }
 
 /// A plain list of start URLs, one per line (blank lines and `#` comments skipped), each a
@@ -1294,6 +1288,21 @@ mod tests {
 
     fn help(err: &ConfigError) -> &str {
         err.help().expect("error should carry a help text")
+    }
+
+    #[test]
+    fn defaults_only_need_no_target_but_still_check_the_targets_given() {
+        let path = Path::new("targets.toml");
+        let defaults = parse_defaults_only(&doc(&["[defaults]", "delay_ms = 7"]), path)
+            .expect("no [[target]] is needed");
+        assert_eq!(defaults.delay_ms, 7);
+        let with_target = doc(&["[defaults]", "delay_ms = 7", &target_with("")]);
+        let defaults = parse_defaults_only(&with_target, path).expect("a valid target is fine");
+        assert_eq!(defaults.delay_ms, 7);
+        let bad_target = doc(&["[defaults]", "delay_ms = 7", &target_with("colour = 1")]);
+        let err = parse_defaults_only(&bad_target, path).expect_err("a bad target is refused");
+        assert_eq!(err.line(), 6, "{err}");
+        assert!(parse(&doc(&["[defaults]", "delay_ms = 7"]), path).is_err());
     }
 
     /// A `[[target]]` whose only extra line is `extra`, which lands on line 4.
