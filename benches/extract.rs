@@ -22,7 +22,9 @@ use std::convert::Infallible;
 use std::hint::black_box;
 use std::time::Instant;
 
-use cookie_audit::crawl::extract::{PageRefs, decode_html, normalise, page_refs};
+use cookie_audit::crawl::extract::{
+    PageRefs, RawRefs, decode_html, first_srcset, mentions_cookies, normalise, page_refs,
+};
 use scraper::{Html, Selector};
 use url::Url;
 
@@ -288,7 +290,13 @@ fn dom_selectors(
             _ => {}
         }
     }
-    finish(page_url, base, links, subs, cookie_anchors)
+    RawRefs {
+        base,
+        links,
+        subresources: subs,
+        cookie_anchors,
+    }
+    .resolve(page_url)
 }
 
 /// html5gum's default emitter: a `Token` with owned name and attributes per tag, fed to the
@@ -317,42 +325,6 @@ fn gum_tokens(body: &[u8], content_type: Option<&str>, page_url: &Url) -> PageRe
     collect.finish(page_url)
 }
 
-fn finish(
-    page_url: &Url,
-    base: Option<Url>,
-    links: Vec<&str>,
-    subresources: Vec<&str>,
-    cookie_anchors: Vec<(&str, String)>,
-) -> PageRefs {
-    let base = base.as_ref().unwrap_or(page_url);
-    PageRefs {
-        links: normalise_all(base, links),
-        subresources: normalise_all(base, subresources),
-        cookie_links: cookie_anchors
-            .into_iter()
-            .filter_map(|(href, text)| Some((normalise(base, href)?, text)))
-            .collect(),
-    }
-}
-
-fn normalise_all<'a>(base: &Url, hrefs: impl IntoIterator<Item = &'a str>) -> Vec<Url> {
-    let mut seen = std::collections::HashSet::new();
-    hrefs
-        .into_iter()
-        .filter_map(|href| normalise(base, href))
-        .filter(|url| seen.insert(url.as_str().to_string()))
-        .collect()
-}
-
-fn mentions_cookies(text: &str) -> bool {
-    let lower = text.to_lowercase();
-    lower.contains("cookie") || lower.contains("témoins")
-}
-
-fn first_srcset(srcset: Option<&str>) -> Option<&str> {
-    srcset?.split(',').next()?.split_ascii_whitespace().next()
-}
-
 /// The html5gum extractor with a callback emitter: no DOM, no allocation per tag.
 mod gum {
     use std::convert::Infallible;
@@ -361,9 +333,9 @@ mod gum {
     use html5gum::emitters::callback::{CallbackEmitter, CallbackEvent};
     use url::Url;
 
-    use super::{PageRefs, decode_html, finish, first_srcset, mentions_cookies};
-
-    const MAX_COOKIE_LINKS_PER_PAGE: usize = 10;
+    use cookie_audit::crawl::extract::{
+        MAX_COOKIE_LINKS_PER_PAGE, PageRefs, RawRefs, decode_html, first_srcset, mentions_cookies,
+    };
 
     /// Elements whose end tag ends an anchor opened inside them: a DOM closes an `<a>` with the
     /// block that holds it.
@@ -557,16 +529,17 @@ mod gum {
                 .base
                 .as_deref()
                 .and_then(|href| page_url.join(href.trim()).ok());
-            finish(
-                page_url,
+            RawRefs {
                 base,
-                self.links.iter().map(String::as_str).collect(),
-                self.subresources.iter().map(String::as_str).collect(),
-                self.cookie_anchors
+                links: self.links.iter().map(String::as_str).collect(),
+                subresources: self.subresources.iter().map(String::as_str).collect(),
+                cookie_anchors: self
+                    .cookie_anchors
                     .iter()
                     .map(|(h, t)| (h.as_str(), t.clone()))
                     .collect(),
-            )
+            }
+            .resolve(page_url)
         }
     }
 

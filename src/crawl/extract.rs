@@ -19,17 +19,14 @@ pub struct PageRefs {
 }
 
 /// At most this many cookie links are kept per page.
-const MAX_COOKIE_LINKS_PER_PAGE: usize = 10;
+pub const MAX_COOKIE_LINKS_PER_PAGE: usize = 10;
 
 /// Reads the links and sub-resources of an HTML page.
 pub fn page_refs(body: &[u8], content_type: Option<&str>, page_url: &Url) -> PageRefs {
     let text = decode_html(body, content_type);
     let document = Html::parse_document(&text);
 
-    let mut base: Option<Url> = None;
-    let mut links: Vec<&str> = Vec::new();
-    let mut subresources: Vec<&str> = Vec::new();
-    let mut cookie_anchors: Vec<(&str, String)> = Vec::new();
+    let mut raw = RawRefs::default();
     // One pass over the elements is cheaper than one selector per element kind.
     for node in document.tree.nodes() {
         let Some(element) = node.value().as_element() else {
@@ -39,31 +36,33 @@ pub fn page_refs(body: &[u8], content_type: Option<&str>, page_url: &Url) -> Pag
         match element.name() {
             "a" | "area" => {
                 let Some(href) = attr("href") else { continue };
-                links.push(href);
-                if cookie_anchors.len() < MAX_COOKIE_LINKS_PER_PAGE {
+                raw.links.push(href);
+                if raw.cookie_anchors.len() < MAX_COOKIE_LINKS_PER_PAGE {
                     let text = scraper::ElementRef::wrap(node)
                         .map(|a| a.text().collect::<Vec<_>>().join(" "))
                         .unwrap_or_default();
                     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
                     if mentions_cookies(href) || mentions_cookies(&text) {
-                        cookie_anchors.push((href, text));
+                        raw.cookie_anchors.push((href, text));
                     }
                 }
             }
-            "base" if base.is_none() => {
-                base = attr("href").and_then(|href| page_url.join(href.trim()).ok());
+            "base" if raw.base.is_none() => {
+                raw.base = attr("href").and_then(|href| page_url.join(href.trim()).ok());
             }
             "img" | "script" | "iframe" | "frame" | "embed" | "track" | "audio" => {
-                subresources.extend(attr("src"));
+                raw.subresources.extend(attr("src"));
             }
-            "source" => subresources.extend(attr("src").or_else(|| first_srcset(attr("srcset")))),
+            "source" => raw
+                .subresources
+                .extend(attr("src").or_else(|| first_srcset(attr("srcset")))),
             "video" => {
-                subresources.extend(attr("src"));
-                subresources.extend(attr("poster"));
+                raw.subresources.extend(attr("src"));
+                raw.subresources.extend(attr("poster"));
             }
-            "object" => subresources.extend(attr("data")),
+            "object" => raw.subresources.extend(attr("data")),
             "input" if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("image")) => {
-                subresources.extend(attr("src"));
+                raw.subresources.extend(attr("src"));
             }
             "link" => {
                 let rel = attr("rel").unwrap_or("").to_ascii_lowercase();
@@ -71,31 +70,53 @@ pub fn page_refs(body: &[u8], content_type: Option<&str>, page_url: &Url) -> Pag
                     .split_ascii_whitespace()
                     .any(|r| matches!(r, "stylesheet" | "icon" | "manifest"))
                 {
-                    subresources.extend(attr("href"));
+                    raw.subresources.extend(attr("href"));
                 }
             }
             _ => {}
         }
     }
-    let base = base.as_ref().unwrap_or(page_url);
-    PageRefs {
-        links: normalise_all(base, links),
-        subresources: normalise_all(base, subresources),
-        cookie_links: cookie_anchors
-            .into_iter()
-            .filter_map(|(href, text)| Some((normalise(base, href)?, text)))
-            .collect(),
+    raw.resolve(page_url)
+}
+
+/// The references an extractor found in a page, as written in it.
+#[derive(Debug, Default)]
+pub struct RawRefs<'a> {
+    /// The page's first `<base href>`, already resolved, if it has one.
+    pub base: Option<Url>,
+    /// `href`s of links.
+    pub links: Vec<&'a str>,
+    /// URLs of sub-resources.
+    pub subresources: Vec<&'a str>,
+    /// `href`s of links that mention cookies, with their text.
+    pub cookie_anchors: Vec<(&'a str, String)>,
+}
+
+impl RawRefs<'_> {
+    /// Resolved against the page's base (else `page_url`) and normalised, each URL once.
+    pub fn resolve(self, page_url: &Url) -> PageRefs {
+        let base = self.base.as_ref().unwrap_or(page_url);
+        PageRefs {
+            links: normalise_all(base, self.links),
+            subresources: normalise_all(base, self.subresources),
+            cookie_links: self
+                .cookie_anchors
+                .into_iter()
+                .filter_map(|(href, text)| Some((normalise(base, href)?, text)))
+                .collect(),
+        }
     }
 }
 
 /// True when `text` names cookies in any of the languages charters are written in ("cookie",
 /// "Cookie-Richtlinie", "cookiebeleid", "témoins" for Québec).
-fn mentions_cookies(text: &str) -> bool {
+pub fn mentions_cookies(text: &str) -> bool {
     let lower = text.to_lowercase();
     lower.contains("cookie") || lower.contains("témoins")
 }
 
-fn first_srcset(srcset: Option<&str>) -> Option<&str> {
+/// The first URL of a `srcset`.
+pub fn first_srcset(srcset: Option<&str>) -> Option<&str> {
     srcset?.split(',').next()?.split_ascii_whitespace().next()
 }
 
