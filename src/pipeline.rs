@@ -92,10 +92,23 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
     };
     let mut tasks = JoinSet::new();
     let count = targets.len();
+    let mut reports: Vec<Option<TargetReport>> = vec![None; count];
     let slots = Arc::new(Semaphore::new(options.parallel_targets.max(1)));
     // Kept to report a target whose task panicked (a bug) as failed rather than lose it.
     let mut by_task = std::collections::HashMap::new();
-    for (index, target) in targets.into_iter().enumerate() {
+    let mut queue = targets.into_iter().enumerate();
+    // Slots are taken here, in the order of targets.toml, rather than inside each task: tasks
+    // would race for them and a later target could start first.
+    for (index, target) in queue.by_ref() {
+        let slot = tokio::select! {
+            biased;
+            _ = options.interrupt.cancelled() => None,
+            slot = slots.clone().acquire_owned() => slot.ok(),
+        };
+        let Some(slot) = slot else {
+            reports[index] = Some(not_started(&target, StopReason::Interrupted));
+            break;
+        };
         let spare = target.clone();
         let crawler = crawler.clone();
         let chromium = chromium.clone();
@@ -103,17 +116,9 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
         let limit = options.lifetime_limit_seconds;
         let record_values = options.record_values;
         let interrupt = options.interrupt.clone();
-        let slots = slots.clone();
         let progress = options.progress.clone();
         let task = tasks.spawn(async move {
-            let slot = tokio::select! {
-                biased;
-                _ = interrupt.cancelled() => None,
-                slot = slots.acquire_owned() => slot.ok(),
-            };
-            let Some(_slot) = slot else {
-                return (index, not_started(&target, StopReason::Interrupted));
-            };
+            let _slot = slot;
             let stop = Stop::on(interrupt)
                 .within(Duration::from_secs(target.settings.target_timeout_secs));
             let name = target.name.clone();
@@ -142,7 +147,10 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
         });
         by_task.insert(task.id(), (index, spare));
     }
-    let mut reports: Vec<Option<TargetReport>> = vec![None; count];
+    // Only an interruption leaves targets in the queue.
+    for (index, target) in queue {
+        reports[index] = Some(not_started(&target, StopReason::Interrupted));
+    }
     while let Some(joined) = tasks.join_next_with_id().await {
         match joined {
             Ok((_, (index, report))) => reports[index] = Some(report),

@@ -647,3 +647,39 @@ fn many_targets_fit_in_a_small_file_descriptor_limit() {
     let report = latest_report(dir.path());
     assert_eq!(report["totals"]["audited"], TARGETS, "{stderr}");
 }
+
+/// With one target at a time, targets are audited in the order of targets.toml: every request
+/// of a target comes before any request of the next.
+#[test]
+fn targets_take_their_turns_in_the_order_given() {
+    const TARGETS: usize = 12;
+    let hosts_asked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = hosts_asked.clone();
+    let server = Server::start(move |host, _path, _headers| {
+        log.lock().expect("log").push(host.to_string());
+        html(
+            200,
+            &[("set-cookie", b"sid=1; Path=/")],
+            r#"<a href="/a">a</a>"#,
+        )
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut toml = String::from("[defaults]\ndelay_ms = 0\nmax_pages = 2\n");
+    let hosts: Vec<String> = (0..TARGETS).map(|i| format!("www.turn{i}.test")).collect();
+    for (i, host) in hosts.iter().enumerate() {
+        toml.push_str(&format!(
+            "\n[[target]]\nname = \"t{i}\"\nurl = \"http://{host}:{}/\"\n",
+            server.port
+        ));
+    }
+    write_targets(dir.path(), &toml);
+    let host_refs: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    let mut argv = args(&["audit", "--parallel-targets", "1"]);
+    argv.extend(server.resolve_args(&host_refs));
+    let run = cookie_audit(dir.path(), &argv);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let mut turns: Vec<String> = hosts_asked.lock().expect("log").clone();
+    turns.dedup();
+    assert_eq!(turns, hosts, "each host once, in the order given");
+}
