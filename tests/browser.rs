@@ -11,8 +11,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{
-    Server, args, chromium, cookie_audit, html, latest_report, redirect, request_port,
-    write_targets,
+    Server, args, chromium, cookie_audit, cookie_audit_with_env, html, latest_report, redirect,
+    request_port, write_targets,
 };
 use serde_json::Value;
 
@@ -395,18 +395,8 @@ fn the_temporary_profile_is_removed_and_the_resolved_host_is_used() {
     let mut argv = args(&["audit", "--chromium"]);
     argv.push(chrome.display().to_string());
     argv.extend(server.resolve_args(&["one.portal.test"]));
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cookie-audit"))
-        .current_dir(dir.path())
-        .env("TMPDIR", &tmp)
-        .args(&argv)
-        .output()
-        .expect("run");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let run = cookie_audit_with_env(dir.path(), &argv, &[("TMPDIR", tmp.as_os_str())]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
     let report = latest_report(dir.path());
     let names: Vec<&str> = report["targets"][0]["observed"]
         .as_array()

@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 
@@ -137,18 +138,12 @@ fn shards_of_an_indexed_job_merge_into_the_whole_run() {
         let out = format!("shard-{index}");
         let mut argv = args(&["audit", "--shards", "2", "--out", &out]);
         argv.extend(server.resolve_args(&hosts));
-        let output = Command::new(env!("CARGO_BIN_EXE_cookie-audit"))
-            .current_dir(dir.path())
-            .env("JOB_COMPLETION_INDEX", index)
-            .args(&argv)
-            .output()
-            .expect("run");
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
+        let run = cookie_audit_with_env(
+            dir.path(),
+            &argv,
+            &[("JOB_COMPLETION_INDEX", OsStr::new(index))],
         );
+        assert_eq!(run.code, 0, "{}", run.stderr);
         let report: Value = serde_json::from_str(
             &std::fs::read_to_string(dir.path().join(&out).join("latest.json")).expect("json"),
         )

@@ -592,6 +592,26 @@ fn a_full_disk_while_writing_keeps_the_previous_latest_intact() {
     assert_eq!(left.len(), 1, "only the first run's folder: {left:?}");
 }
 
+/// Writes a targets.toml of `count` targets, `t0`, `t1`… on `www.{stem}0.test`… at `port`,
+/// under `[defaults]` of `defaults`; returns their host names in order.
+fn numbered_targets(
+    dir: &Path,
+    stem: &str,
+    count: usize,
+    port: u16,
+    defaults: &str,
+) -> Vec<String> {
+    let hosts: Vec<String> = (0..count).map(|i| format!("www.{stem}{i}.test")).collect();
+    let mut toml = format!("[defaults]\n{defaults}\n");
+    for (i, host) in hosts.iter().enumerate() {
+        toml.push_str(&format!(
+            "\n[[target]]\nname = \"t{i}\"\nurl = \"http://{host}:{port}/\"\n"
+        ));
+    }
+    write_targets(dir, &toml);
+    hosts
+}
+
 /// Many targets under a low file-descriptor limit: sockets are bounded by the run (targets in
 /// parallel, each session's connections closed when its target is done), so every target is
 /// audited.
@@ -606,17 +626,13 @@ fn many_targets_fit_in_a_small_file_descriptor_limit() {
         )
     });
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut toml = String::from("[defaults]\ndelay_ms = 0\nmax_pages = 3\nconcurrency = 2\n");
-    let mut hosts = Vec::new();
-    for i in 0..TARGETS {
-        let host = format!("www.portal{i}.test");
-        toml.push_str(&format!(
-            "\n[[target]]\nname = \"t{i}\"\nurl = \"http://{host}:{}/\"\n",
-            server.port
-        ));
-        hosts.push(host);
-    }
-    write_targets(dir.path(), &toml);
+    let hosts = numbered_targets(
+        dir.path(),
+        "portal",
+        TARGETS,
+        server.port,
+        "delay_ms = 0\nmax_pages = 3\nconcurrency = 2",
+    );
     let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
     let mut argv = args(&[
         "audit",
@@ -664,15 +680,13 @@ fn targets_take_their_turns_in_the_order_given() {
         )
     });
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut toml = String::from("[defaults]\ndelay_ms = 0\nmax_pages = 2\n");
-    let hosts: Vec<String> = (0..TARGETS).map(|i| format!("www.turn{i}.test")).collect();
-    for (i, host) in hosts.iter().enumerate() {
-        toml.push_str(&format!(
-            "\n[[target]]\nname = \"t{i}\"\nurl = \"http://{host}:{}/\"\n",
-            server.port
-        ));
-    }
-    write_targets(dir.path(), &toml);
+    let hosts = numbered_targets(
+        dir.path(),
+        "turn",
+        TARGETS,
+        server.port,
+        "delay_ms = 0\nmax_pages = 2",
+    );
     let host_refs: Vec<&str> = hosts.iter().map(String::as_str).collect();
     let mut argv = args(&["audit", "--parallel-targets", "1"]);
     argv.extend(server.resolve_args(&host_refs));

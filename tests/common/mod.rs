@@ -1,6 +1,7 @@
 //! Test helpers: real HTTP servers on 127.0.0.1 and the real binary.
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -140,9 +141,15 @@ pub struct Run {
 
 /// Runs `cookie-audit` with `args` in `dir`.
 pub fn cookie_audit(dir: &Path, args: &[String]) -> Run {
+    cookie_audit_with_env(dir, args, &[])
+}
+
+/// Runs `cookie-audit` with `args` in `dir`, with `env` added to its environment.
+pub fn cookie_audit_with_env(dir: &Path, args: &[String], env: &[(&str, &OsStr)]) -> Run {
     let output: Output = Command::new(env!("CARGO_BIN_EXE_cookie-audit"))
         .current_dir(dir)
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .expect("run cookie-audit");
     Run {
