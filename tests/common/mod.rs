@@ -152,10 +152,29 @@ pub fn cookie_audit_with_env(dir: &Path, args: &[String], env: &[(&str, &OsStr)]
         .envs(env.iter().copied())
         .output()
         .expect("run cookie-audit");
+    keep_reports(dir);
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// With `COOKIE_AUDIT_KEEP_REPORTS=DIR`, copies the run's `latest.json` and `latest.html` into
+/// DIR as `NNNN.json` and `NNNN.html` (numbered in run order), so two builds can be compared on
+/// the same sites (README, "Comparing reports between builds").
+fn keep_reports(dir: &Path) {
+    let Some(keep) = std::env::var_os("COOKIE_AUDIT_KEEP_REPORTS") else {
+        return;
+    };
+    let keep = PathBuf::from(keep);
+    std::fs::create_dir_all(&keep).expect("create COOKIE_AUDIT_KEEP_REPORTS");
+    let n = std::fs::read_dir(&keep).map(|d| d.count()).unwrap_or(0) / 2;
+    for ext in ["json", "html"] {
+        let from = dir.join(format!("reports/latest.{ext}"));
+        if from.exists() {
+            std::fs::copy(&from, keep.join(format!("{n:04}.{ext}"))).expect("keep a report");
+        }
     }
 }
 
