@@ -7,7 +7,7 @@
 //! ```
 
 use cookie_audit::report::html::render;
-use cookie_audit::report::types::{Report, Totals};
+use cookie_audit::types::{Report, Totals};
 use serde_json::{Value, json};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -12,11 +12,11 @@ use url::Url;
 
 use crate::crawl::fetch::{CookieVia, RAW_HEADER_KEEP};
 use crate::crawl::{CookieEvent, Sighting, StorageEvent, truncate_at_char};
-use crate::report::types::{
+use crate::site::Site;
+use crate::types::{
     CookieAttributes, CookieSource, CookieVariant, MalformedSetCookie, ObservedCookie, Phase,
     SameSite, StorageEntry, StorageKind,
 };
-use crate::site::Site;
 
 /// At most this many differing later sightings are kept per cookie.
 const MAX_VARIANTS: usize = 10;

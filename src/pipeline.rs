@@ -25,11 +25,11 @@ use crate::crawl::{
     CrawlOutcome, Crawler, CrawlerError, Document, PageLoader, Progress, Session, Sighting,
 };
 use crate::observe::{ObservationBook, Observations};
-use crate::report::types::{
+use crate::site::Site;
+use crate::types::{
     Charter, ConsentReport, Crawl, CrawlStop, Page, Phase, PhaseOutcome, Report, Run,
     SCHEMA_VERSION, TargetReport, TargetStatus, Tool, Totals,
 };
-use crate::site::Site;
 
 /// How a run goes, beyond each target's own settings.
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use common::chromium;
 use cookie_audit::report::html::render;
-use cookie_audit::report::types::{Report, Totals};
+use cookie_audit::types::{Report, Totals};
 use serde_json::{Value, json};
 
 const TITLE: &str = "Cookie audit — run 20261124T113550Z";

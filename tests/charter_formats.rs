@@ -1,7 +1,7 @@
 //! Every charter format read end to end: fixture files of each form → declarations.
 
 use cookie_audit::charter::{Unreadable, read_document};
-use cookie_audit::report::types::{Category, MatchKind};
+use cookie_audit::types::{Category, MatchKind};
 
 const DAY: u64 = 86_400;
 const MONTH: u64 = 30 * DAY;

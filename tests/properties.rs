@@ -4,10 +4,11 @@
 //! CI runs the default number of cases; a long fuzzing run sets `PROPTEST_CASES`, e.g.
 //! `PROPTEST_CASES=200000 cargo test --release --test properties` (see BENCHMARKS.md).
 
-use cookie_audit::charter::{self, duration, names};
-use cookie_audit::crawl::cookie_date::{browser_attributes, http_date, parse_cookie_date};
+use cookie_audit::charter::{self, names};
+use cookie_audit::cookie::date::{browser_attributes, http_date, parse_cookie_date};
 use cookie_audit::crawl::extract::{decode_html, normalise, page_refs};
 use cookie_audit::crawl::fetch::parse_set_cookie;
+use cookie_audit::duration;
 use cookie_audit::redact;
 use proptest::prelude::*;
 use url::Url;
@@ -203,7 +204,7 @@ proptest! {
                 prop_assert!(!declaration.name.trim().is_empty());
                 // A declaration always covers the name it was read from, unless it is a family
                 // whose placeholder cannot stand for itself.
-                if declaration.match_kind == cookie_audit::report::types::MatchKind::Exact {
+                if declaration.match_kind == cookie_audit::types::MatchKind::Exact {
                     prop_assert!(declaration.matches(&declaration.name));
                 }
             }

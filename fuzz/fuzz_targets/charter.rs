@@ -3,8 +3,9 @@
 
 #![no_main]
 
-use cookie_audit::charter::{self, duration};
-use cookie_audit::report::types::MatchKind;
+use cookie_audit::charter;
+use cookie_audit::duration;
+use cookie_audit::types::MatchKind;
 use libfuzzer_sys::fuzz_target;
 
 fn check(data: &[u8], content_type: Option<&str>, name: &str) {

@@ -1,9 +1,9 @@
-//! `charter::duration::parse` on arbitrary text: it never panics, and the round trips that
+//! `duration::parse` on arbitrary text: it never panics, and the round trips that
 //! tests/properties.rs (and duration.rs's own unit tests) promise hold.
 
 #![no_main]
 
-use cookie_audit::charter::duration::{self, DAY, MONTH, YEAR};
+use cookie_audit::duration::{self, DAY, MONTH, YEAR};
 use libfuzzer_sys::fuzz_target;
 
 /// tests/properties.rs `a_parsed_duration_round_trips`: n in 1..2000 with these words, bare

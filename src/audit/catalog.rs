@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use csv::ByteRecord;
 use serde::Serialize;
 
-use crate::charter::duration;
-use crate::report::types::Category;
+use crate::duration;
 use crate::site::registrable_domain;
+use crate::types::Category;
 
 /// The built-in catalogue, compiled in so the tool needs no data file to know common cookies.
 const BUILT_IN_CSV: &str = include_str!("known_cookies.csv");

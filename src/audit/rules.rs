@@ -10,11 +10,11 @@ use serde_json::{Value, json};
 
 use super::catalog::{Appears, Catalog, KnownCookie, Necessity};
 use crate::config::Jurisdiction;
-use crate::report::types::{
+use crate::site::Party;
+use crate::types::{
     Category, CharterStatus, Declaration, Finding, MatchKind, ObservedCookie, Phase, SameSite,
     Severity, TargetReport,
 };
-use crate::site::Party;
 
 /// The CNIL's limit for cookie lifetimes: 13 months, as days.
 pub const DEFAULT_LIFETIME_LIMIT_DAYS: u64 = 395;

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::config::{Engine, Jurisdiction};
-use crate::report::types::{
+use crate::types::{
     Charter, CookieAttributes, CookieSource, Crawl, MalformedSetCookie, TargetStatus,
 };
 

@@ -3,7 +3,7 @@
 //! an acceptance can be told apart.
 
 use crate::config::ConsentSelectors;
-use crate::report::types::Phase;
+use crate::types::Phase;
 
 /// The phases to audit and the button each one clicks first: only `none` without selectors.
 pub fn phases(consent: Option<&ConsentSelectors>) -> Vec<(Phase, Option<&str>)> {

@@ -32,7 +32,7 @@ use url::Url;
 use super::{BrowserError, Chromium};
 use crate::crawl::fetch::{CookieVia, SetCookie, parse_set_cookie};
 use crate::crawl::{StorageEvent, truncate_at_char};
-use crate::report::types::StorageKind;
+use crate::types::StorageKind;
 
 /// The network counts as quiet after this long without a request starting or ending.
 const QUIET: Duration = Duration::from_millis(500);

@@ -13,7 +13,7 @@ use url::Url;
 use super::{Unreadable, read_document};
 use crate::config::CharterSource;
 use crate::crawl::{CookieLink, Document};
-use crate::report::types::{Charter, CharterStatus};
+use crate::types::{Charter, CharterStatus};
 
 /// Where the Opendatasoft platform serves every portal's charter.
 pub const PLATFORM_PATHS: [&str; 2] = ["/terms/cookies-policy/", "/terms/cookies-information"];

@@ -6,7 +6,6 @@
 //! yields the declarations. [`discover`] decides which document is the charter.
 
 pub mod discover;
-pub mod duration;
 pub mod html;
 pub mod layout;
 pub mod names;
@@ -14,7 +13,7 @@ pub mod table;
 pub mod text;
 
 use crate::crawl::extract::decode_html;
-use crate::report::types::Declaration;
+use crate::types::Declaration;
 
 /// What reading one charter document gave.
 #[derive(Debug, Clone, PartialEq)]

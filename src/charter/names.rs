@@ -1,7 +1,7 @@
 //! Cookie names as charters write them: several names in one cell, families such as `_ga_*`,
 //! `SSESS<ID>` or "any cookie starting with _hs", and how a written name covers cookie names.
 
-use crate::report::types::{Declaration, MatchKind};
+use crate::types::{Declaration, MatchKind};
 
 /// One name read from a charter cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -761,7 +761,7 @@ mod tests {
             provider: String::new(),
             service: String::new(),
             purpose: String::new(),
-            category: crate::report::types::Category::Statistics,
+            category: crate::types::Category::Statistics,
             duration: None,
             duration_seconds: None,
         };

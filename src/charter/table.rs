@@ -5,10 +5,10 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use super::duration;
 use super::layout::{Layout, RawItem, RawTable};
 use super::names::{self, NameSpec, fold, looks_like_name};
-use crate::report::types::{Category, Declaration, MatchKind};
+use crate::duration;
+use crate::types::{Category, Declaration, MatchKind};
 
 /// Every declaration of a document's tables and list items, in document order, duplicates (same
 /// name, kind, provider) dropped.
@@ -690,7 +690,7 @@ fn kind_code(kind: MatchKind) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::charter::duration::{DAY, MONTH};
+    use crate::duration::{DAY, MONTH};
 
     const SEED_HEADING: &str =
         "Cookies nécessaires au bon fonctionnement de la plateforme / cookies fonctionnels";

@@ -27,8 +27,8 @@ use crate::crawl::fetch::ResolveRule;
 use crate::crawl::{Crawler, Document, Session};
 use crate::pipeline::{self, AuditOptions};
 use crate::report::load::load_report;
-use crate::report::types::{Charter, CharterStatus, Report, Severity, TargetStatus};
 use crate::report::{diff, merge, write_atomically};
+use crate::types::{Charter, CharterStatus, Report, Severity, TargetStatus};
 
 /// Audit done, nothing at or above `--fail-on`.
 pub const EXIT_OK: u8 = 0;
@@ -910,7 +910,7 @@ fn print_summary(report: &Report) {
                     .iter()
                     .filter(|c| c.party == crate::site::Party::Third)
                     .count();
-                let mut counts = crate::report::types::SeverityCounts::default();
+                let mut counts = crate::types::SeverityCounts::default();
                 for finding in &target.findings {
                     counts.add(finding.severity);
                 }

@@ -497,7 +497,7 @@ impl Fetcher {
 
 /// Parses one `Set-Cookie` value as browsers would, or says why it cannot be.
 pub fn parse_set_cookie(raw: &str) -> Result<cookie::Cookie<'static>, String> {
-    let line = super::cookie_date::browser_attributes(raw).into_owned();
+    let line = crate::cookie::date::browser_attributes(raw).into_owned();
     let cookie = cookie::Cookie::parse(line).map_err(|e| e.to_string())?;
     if cookie.name().trim().is_empty() {
         return Err("the cookie has no name".into());

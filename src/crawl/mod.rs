@@ -6,7 +6,6 @@
 //! (images, scripts, frames, styles…) are fetched once each, wherever they live, because a
 //! browser would load them and they set cookies too; they are never crawled further.
 
-pub mod cookie_date;
 pub mod extract;
 pub mod fetch;
 pub mod frontier;
@@ -23,8 +22,8 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::config::Target;
-use crate::report::types::StorageKind;
 use crate::site::Site;
+use crate::types::StorageKind;
 use extract::PageRefs;
 use fetch::{BodyPolicy, FetchError, FetchSettings, Fetched, Fetcher, ResolveRule, SetCookie};
 use frontier::Frontier;

@@ -10,11 +10,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{Value, json};
 
-use crate::report::types::{
+use crate::site::Party;
+use crate::types::{
     CharterStatus, CookieChange, CookieKey, FieldChange, Finding, FindingKey, ObservedCookie,
     Report, ReportDiff, Severity, TargetDiff, TargetReport, TargetStatus,
 };
-use crate::site::Party;
 
 /// Lifetimes computed from `Expires` drift by the seconds between two responses' `Date`s; a
 /// move this small (or smaller) is the clock, not the site.

@@ -16,12 +16,12 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::audit::rules::human_duration;
-use crate::report::types::{
+use crate::site::Party;
+use crate::types::{
     Category, Charter, CharterStatus, ConsentReport, CookieKey, CookieSource, CrawlStop,
     Declaration, Finding, FindingKey, MatchKind, ObservedCookie, Page, Phase, Report, Run,
     SameSite, Severity, SeverityCounts, StorageEntry, TargetDiff, TargetReport, TargetStatus, Tool,
 };
-use crate::site::Party;
 
 const TEMPLATE: &str = include_str!("report.html.j2");
 
@@ -955,7 +955,7 @@ mod tests {
             "changes": changes,
         }))
         .expect("a valid report");
-        report.totals = crate::report::types::Totals::of(&report.targets);
+        report.totals = crate::types::Totals::of(&report.targets);
         report
     }
 
@@ -1247,7 +1247,7 @@ mod tests {
 
         let mut lifetimes = hostile_report();
         let changes = lifetimes.changes.as_mut().expect("changes");
-        changes.targets[0].cookies_changed[0].changes[0] = crate::report::types::FieldChange {
+        changes.targets[0].cookies_changed[0].changes[0] = crate::types::FieldChange {
             field: "lifetime_seconds".into(),
             old: json!(33_696_000),
             new: Json::Null,

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde::de::{Error as _, IgnoredAny, MapAccess, Visitor};
 use serde_json::error::Category;
 
-use crate::report::types::{Report, SCHEMA_VERSION};
+use crate::types::{Report, SCHEMA_VERSION};
 
 /// The largest report file read (a report of 441 portals is a few MB; anything far bigger is not
 /// one).
@@ -239,7 +239,7 @@ impl<'de> Visitor<'de> for VersionProbeVisitor {
 pub(crate) mod fixtures {
     use serde_json::{Value, json};
 
-    use crate::report::types::{Report, TargetReport, Totals};
+    use crate::types::{Report, TargetReport, Totals};
 
     /// A report of run `id` holding `targets`, totals computed.
     pub(crate) fn report(id: &str, targets: Vec<TargetReport>) -> Report {
@@ -281,9 +281,9 @@ pub(crate) mod fixtures {
     /// A target whose start page could not be fetched, as the pipeline writes it.
     pub(crate) fn failed_target(name: &str, error: &str) -> TargetReport {
         let mut target = target(name, Vec::new(), &[], Vec::new());
-        target.status = crate::report::types::TargetStatus::Failed;
+        target.status = crate::types::TargetStatus::Failed;
         target.error = Some(error.to_string());
-        target.charter = crate::report::types::Charter::not_found("not looked for");
+        target.charter = crate::types::Charter::not_found("not looked for");
         target
     }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::report::types::{Report, SCHEMA_VERSION, TargetReport, Tool, Totals};
+use crate::types::{Report, SCHEMA_VERSION, TargetReport, Tool, Totals};
 
 /// Why reports could not be merged.
 #[derive(Debug, thiserror::Error)]
@@ -141,7 +141,7 @@ mod tests {
     use super::*;
     use crate::config::Engine;
     use crate::report::load::fixtures::{cookie, failed_target, finding, report, target};
-    use crate::report::types::{ReportDiff, SeverityCounts};
+    use crate::types::{ReportDiff, SeverityCounts};
 
     fn names(report: &Report) -> Vec<&str> {
         report.targets.iter().map(|t| t.name.as_str()).collect()

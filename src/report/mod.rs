@@ -6,7 +6,6 @@ pub mod html;
 pub mod load;
 pub mod lock;
 pub mod merge;
-pub mod types;
 mod write;
 
 pub use write::{ReportPaths, WriteError, run_id, write_atomically, write_run};

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use super::types::Report;
+use crate::types::Report;
 
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@
 //! session is only recognised when the whole text speaks of the session or of closing the
 //! browser: a purpose such as "remembers you during the session" is not a lifetime.
 
-use super::names::fold;
+use crate::charter::names::fold;
 
 /// Seconds in a day.
 pub const DAY: u64 = 86_400;
