@@ -17,6 +17,8 @@ use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 use url::Url;
 
+use crate::types::{Engine, Jurisdiction};
+
 /// Sent when a config does not set `user_agent`, so site operators can tell
 /// the audit apart from real visitors and find out what it is.
 pub const DEFAULT_USER_AGENT: &str = concat!(
@@ -95,64 +97,6 @@ const SETTINGS_KEYS: &[&str] = &[
 ];
 const CONSENT_KEYS: &[&str] = &["accept", "reject"];
 const CONSENT_PRESETS: &[&str] = &["opendatasoft"];
-
-/// How pages are fetched; the browser engine exists because many consent
-/// banners only set cookies from JavaScript.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Engine {
-    /// Plain HTTP requests: fast, but blind to cookies set by scripts.
-    Http,
-    /// A real browser, for sites whose cookies only appear once scripts run.
-    Browser,
-}
-
-impl Engine {
-    /// The spelling used in `targets.toml` and in reports, so both agree.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Http => "http",
-            Self::Browser => "browser",
-        }
-    }
-}
-
-impl fmt::Display for Engine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Which body of rules a site is judged against, since national regulators
-/// add requirements on top of the EU baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Jurisdiction {
-    /// The EU baseline (GDPR and ePrivacy), which applies everywhere.
-    #[default]
-    Eu,
-    /// Belgium, as enforced by the Belgian data protection authority.
-    Be,
-    /// France, as enforced by the CNIL.
-    Fr,
-}
-
-impl Jurisdiction {
-    /// The spelling used in `targets.toml` and in reports, so both agree.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Eu => "eu",
-            Self::Be => "be",
-            Self::Fr => "fr",
-        }
-    }
-}
-
-impl fmt::Display for Jurisdiction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Where a site's published cookie charter lives; local files let an auditor
 /// keep a dated copy when the online version keeps changing.

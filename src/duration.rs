@@ -5,7 +5,7 @@
 //! session is only recognised when the whole text speaks of the session or of closing the
 //! browser: a purpose such as "remembers you during the session" is not a lifetime.
 
-use crate::charter::names::fold;
+use crate::text::fold;
 
 /// Seconds in a day.
 pub const DAY: u64 = 86_400;
@@ -424,6 +424,22 @@ fn is_session(tokens: &[Token]) -> bool {
     session || (browser && closing)
 }
 
+/// "13 months", "2 years", "30 minutes": how people say lifetimes.
+pub fn human(seconds: i64) -> String {
+    const DAY: i64 = self::DAY as i64;
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    match seconds {
+        s if s >= 365 * DAY && s % (365 * DAY) == 0 => plural(s / (365 * DAY), "year"),
+        s if s >= 30 * DAY && s % (30 * DAY) == 0 => plural(s / (30 * DAY), "month"),
+        s if s >= 2 * 365 * DAY => format!("{:.1} years", s as f64 / (365 * DAY) as f64),
+        s if s >= 60 * DAY => plural(s / (30 * DAY), "month"),
+        s if s >= DAY => plural(s / DAY, "day"),
+        s if s >= 3_600 => plural(s / 3_600, "hour"),
+        s if s >= 60 => plural(s / 60, "minute"),
+        s => plural(s, "second"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -682,5 +698,14 @@ mod tests {
         for text in ["\u{0}", "é̈́", "-–—", ",.,.", "1,", "1.", ".5 an"] {
             let _ = parse(text);
         }
+    }
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(human(13 * MONTH as i64), "13 months");
+        assert_eq!(human(2 * YEAR as i64), "2 years");
+        assert_eq!(human(30 * MINUTE as i64), "30 minutes");
+        assert_eq!(human(DAY as i64), "1 day");
+        assert_eq!(human(34_128_000), "13 months");
     }
 }

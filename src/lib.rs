@@ -18,4 +18,5 @@ pub mod pipeline;
 pub mod redact;
 pub mod report;
 pub mod site;
+pub mod text;
 pub mod types;

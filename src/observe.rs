@@ -10,9 +10,9 @@ use std::time::SystemTime;
 use cookie::Expiration;
 use url::Url;
 
-use crate::crawl::fetch::{CookieVia, RAW_HEADER_KEEP};
-use crate::crawl::{CookieEvent, Sighting, StorageEvent, truncate_at_char};
+use crate::cookie::{CookieEvent, CookieVia, RAW_HEADER_KEEP, Sighting, StorageEvent};
 use crate::site::Site;
+use crate::text::truncate_at_char;
 use crate::types::{
     CookieAttributes, CookieSource, CookieVariant, MalformedSetCookie, ObservedCookie, Phase,
     SameSite, StorageEntry, StorageKind,
@@ -383,7 +383,7 @@ fn same_attributes(a: &CookieAttributes, b: &CookieAttributes) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crawl::fetch::{SetCookie, parse_set_cookie};
+    use crate::cookie::{SetCookie, parse_set_cookie};
     use crate::site::Party;
     use std::time::Duration;
 

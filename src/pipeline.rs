@@ -18,14 +18,14 @@ use crate::audit::rules::{self, Rules};
 use crate::browser::context::BrowserPages;
 use crate::browser::{BrowserError, BrowserOptions, Chromium, consent};
 use crate::charter::discover::{DocumentSource, find_charter};
-use crate::config::{Engine, Target};
+use crate::config::Target;
+use crate::cookie::Sighting;
 use crate::crawl::fetch::ResolveRule;
 use crate::crawl::stop::{Stop, StopReason};
-use crate::crawl::{
-    CrawlOutcome, Crawler, CrawlerError, Document, PageLoader, Progress, Session, Sighting,
-};
+use crate::crawl::{CrawlOutcome, Crawler, CrawlerError, Document, PageLoader, Progress, Session};
 use crate::observe::{ObservationBook, Observations};
 use crate::site::Site;
+use crate::types::Engine;
 use crate::types::{
     Charter, ConsentReport, Crawl, CrawlStop, Page, Phase, PhaseOutcome, Report, Run,
     SCHEMA_VERSION, TargetReport, TargetStatus, Tool, Totals,

@@ -5,8 +5,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use cookie_audit::crawl::fetch::{RAW_HEADER_KEEP, SetCookie, parse_set_cookie};
-use cookie_audit::crawl::{CookieEvent, Sighting};
+use cookie_audit::cookie::{CookieEvent, RAW_HEADER_KEEP, SetCookie, Sighting, parse_set_cookie};
 use cookie_audit::observe::{ObservationBook, requested_lifetime, without_value};
 use cookie_audit::types::CookieSource;
 use cookie_audit::site::Site;

@@ -9,8 +9,10 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use super::catalog::{Appears, Catalog, KnownCookie, Necessity};
-use crate::config::Jurisdiction;
+use crate::charter::names;
+use crate::duration;
 use crate::site::Party;
+use crate::types::Jurisdiction;
 use crate::types::{
     Category, CharterStatus, Declaration, Finding, MatchKind, ObservedCookie, Phase, SameSite,
     Severity, TargetReport,
@@ -19,7 +21,7 @@ use crate::types::{
 /// The CNIL's limit for cookie lifetimes: 13 months, as days.
 pub const DEFAULT_LIFETIME_LIMIT_DAYS: u64 = 395;
 
-const DAY: i64 = 86_400;
+const DAY: i64 = duration::DAY as i64;
 
 /// What the rules need beyond the target itself.
 #[derive(Debug, Clone)]
@@ -123,7 +125,7 @@ pub fn declaration_for<'d>(declared: &'d [Declaration], name: &str) -> Option<&'
         .or_else(|| {
             declared
                 .iter()
-                .find(|d| d.match_kind != MatchKind::Exact && d.matches(name))
+                .find(|d| d.match_kind != MatchKind::Exact && names::covers(d, name))
         })
 }
 
@@ -381,7 +383,7 @@ fn lifetime_mismatch(judged: &Judged<'_>) -> Option<Finding> {
     let problem = match (declared, cookie.attributes.lifetime_seconds) {
         (0, Some(lives)) => format!(
             "is declared a session cookie (\"{written}\") but lives {}",
-            human_duration(lives)
+            duration::human(lives)
         ),
         (declared, None) if declared > 0 => {
             format!("is declared to live \"{written}\" but is a session cookie")
@@ -392,7 +394,7 @@ fn lifetime_mismatch(judged: &Judged<'_>) -> Option<Finding> {
             if lives_wide * 2 > declared_wide * 3 && lives_wide - declared_wide >= i128::from(DAY) {
                 format!(
                     "lives {} where the charter says \"{written}\"",
-                    human_duration(lives)
+                    duration::human(lives)
                 )
             } else {
                 return None;
@@ -423,8 +425,8 @@ fn lifetime_over_limit(judged: &Judged<'_>, limit: u64) -> Option<Finding> {
         format!(
             "{} is set to live {}, longer than {} (the CNIL's 13 months by default): shorten it.",
             judged.cookie.name,
-            human_duration(lives),
-            human_duration(limit as i64)
+            duration::human(lives),
+            duration::human(limit as i64)
         ),
     ))
 }
@@ -475,7 +477,7 @@ fn not_observed(
     observed: &[ObservedCookie],
     catalog: &Catalog,
 ) -> Option<Finding> {
-    if observed.iter().any(|c| declaration.matches(&c.name)) {
+    if observed.iter().any(|c| names::covers(declaration, &c.name)) {
         return None;
     }
     let expected = match catalog.lookup(&declaration.name, "").map(|k| k.appears) {
@@ -527,21 +529,6 @@ fn known_evidence(known: &KnownCookie) -> Value {
         "necessity": known.necessity,
         "origin": known.origin,
     })
-}
-
-/// "13 months", "2 years", "30 minutes": how people say lifetimes.
-pub fn human_duration(seconds: i64) -> String {
-    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
-    match seconds {
-        s if s >= 365 * DAY && s % (365 * DAY) == 0 => plural(s / (365 * DAY), "year"),
-        s if s >= 30 * DAY && s % (30 * DAY) == 0 => plural(s / (30 * DAY), "month"),
-        s if s >= 2 * 365 * DAY => format!("{:.1} years", s as f64 / (365 * DAY) as f64),
-        s if s >= 60 * DAY => plural(s / (30 * DAY), "month"),
-        s if s >= DAY => plural(s / DAY, "day"),
-        s if s >= 3_600 => plural(s / 3_600, "hour"),
-        s if s >= 60 => plural(s / 60, "minute"),
-        s => plural(s, "second"),
-    }
 }
 
 #[cfg(test)]

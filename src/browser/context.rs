@@ -16,8 +16,9 @@ use url::Url;
 use super::tab::{Tab, TabSettings};
 use super::{BrowserError, Chromium};
 use crate::config::CrawlSettings;
-use crate::crawl::fetch::{CookieVia, Fetcher, SetCookie, parse_set_cookie};
-use crate::crawl::{LoadedPage, PageLoader, Sighting, cookie_sightings};
+use crate::cookie::{CookieVia, SetCookie, Sighting, cookie_sightings, parse_set_cookie};
+use crate::crawl::fetch::Fetcher;
+use crate::crawl::{LoadedPage, PageLoader};
 
 /// The longest wait for a consent banner's button to appear.
 const MAX_BANNER_WAIT: Duration = Duration::from_secs(10);

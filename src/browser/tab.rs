@@ -30,8 +30,8 @@ use futures_util::stream::{BoxStream, SelectAll, StreamExt};
 use url::Url;
 
 use super::{BrowserError, Chromium};
-use crate::crawl::fetch::{CookieVia, SetCookie, parse_set_cookie};
-use crate::crawl::{StorageEvent, truncate_at_char};
+use crate::cookie::{CookieVia, SetCookie, StorageEvent, parse_set_cookie};
+use crate::text::truncate_at_char;
 use crate::types::StorageKind;
 
 /// The network counts as quiet after this long without a request starting or ending.

@@ -1,6 +1,7 @@
 //! Cookie names as charters write them: several names in one cell, families such as `_ga_*`,
 //! `SSESS<ID>` or "any cookie starting with _hs", and how a written name covers cookie names.
 
+use crate::text::fold;
 use crate::types::{Declaration, MatchKind};
 
 /// One name read from a charter cell.
@@ -78,26 +79,9 @@ pub fn matches(written: &str, kind: MatchKind, cookie: &str) -> bool {
     }
 }
 
-impl Declaration {
-    /// Whether this declaration covers the cookie named `cookie`.
-    pub fn matches(&self, cookie: &str) -> bool {
-        matches(&self.name, self.match_kind, cookie)
-    }
-}
-
-/// Lowercases `text` and removes the accents of Latin letters, so that charter words compare
-/// alike however they were typed ("Durée", "duree", "DURÉE").
-pub(crate) fn fold(text: &str) -> String {
-    let mut folded = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        match base_letters(c) {
-            Some(base) => folded.push_str(base),
-            // Combining accents come from decomposed (NFD) text; the letter before them stays.
-            None if ('\u{300}'..='\u{36f}').contains(&c) => {}
-            None => folded.push(c),
-        }
-    }
-    folded
+/// Whether `declaration` covers the cookie named `cookie`.
+pub fn covers(declaration: &Declaration, cookie: &str) -> bool {
+    matches(&declaration.name, declaration.match_kind, cookie)
 }
 
 /// Whether `word` reads as a cookie name rather than a word of prose: an ASCII token with an
@@ -110,39 +94,6 @@ pub(crate) fn looks_like_name(word: &str) -> bool {
     let letters: Vec<char> = word.chars().filter(char::is_ascii_alphabetic).collect();
     let capitals = letters.len() >= 2 && letters.iter().all(char::is_ascii_uppercase);
     has_mark || capitals || parts(word).contains(&Part::Wild)
-}
-
-/// The plain letters of an accented lowercase letter, or `None` when `c` has no accent to drop.
-fn base_letters(c: char) -> Option<&'static str> {
-    let base = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
-        'æ' => "ae",
-        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
-        'ď' | 'đ' => "d",
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
-        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
-        'ĥ' | 'ħ' => "h",
-        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
-        'ĳ' => "ij",
-        'ĵ' => "j",
-        'ķ' => "k",
-        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
-        'ñ' | 'ń' | 'ņ' | 'ň' | 'ŉ' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
-        'œ' => "oe",
-        'ŕ' | 'ŗ' | 'ř' => "r",
-        'ś' | 'ŝ' | 'ş' | 'š' => "s",
-        'ß' => "ss",
-        'ţ' | 'ť' | 'ŧ' => "t",
-        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
-        'ŵ' => "w",
-        'ý' | 'ÿ' | 'ŷ' => "y",
-        'ź' | 'ż' | 'ž' => "z",
-        // Typographic apostrophes, so "jusqu’à" reads as "jusqu'à".
-        '\u{2019}' | '\u{2018}' | '\u{2bc}' => "'",
-        _ => return None,
-    };
-    Some(base)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -765,8 +716,8 @@ mod tests {
             duration: None,
             duration_seconds: None,
         };
-        assert!(declaration.matches("_ga_ABC"));
-        assert!(!declaration.matches("_ga"));
+        assert!(covers(&declaration, "_ga_ABC"));
+        assert!(!covers(&declaration, "_ga"));
     }
 
     #[test]

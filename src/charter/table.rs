@@ -6,8 +6,9 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use super::layout::{Layout, RawItem, RawTable};
-use super::names::{self, NameSpec, fold, looks_like_name};
+use super::names::{self, NameSpec, looks_like_name};
 use crate::duration;
+use crate::text::fold;
 use crate::types::{Category, Declaration, MatchKind};
 
 /// Every declaration of a document's tables and list items, in document order, duplicates (same

@@ -22,13 +22,14 @@ use url::Url;
 use crate::audit::catalog::Catalog;
 use crate::audit::rules::DEFAULT_LIFETIME_LIMIT_DAYS;
 use crate::charter::discover::{DocumentSource, read_configured, read_file};
-use crate::config::{self, CharterSource, CrawlSettings, Engine, Jurisdiction, Target};
+use crate::config::{self, CharterSource, CrawlSettings, Target};
 use crate::crawl::fetch::ResolveRule;
 use crate::crawl::{Crawler, Document, Session};
 use crate::pipeline::{self, AuditOptions};
 use crate::report::load::load_report;
 use crate::report::{diff, merge, write_atomically};
 use crate::types::{Charter, CharterStatus, Report, Severity, TargetStatus};
+use crate::types::{Engine, Jurisdiction};
 
 /// Audit done, nothing at or above `--fail-on`.
 pub const EXIT_OK: u8 = 0;

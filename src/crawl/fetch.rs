@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use cookie_store::CookieStore;
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -18,6 +18,7 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use super::politeness::HostLimiter;
+use crate::cookie::{SetCookie, value_bytes};
 
 /// At most this many redirect hops are followed for one request.
 pub const MAX_REDIRECTS: u32 = 10;
@@ -25,9 +26,6 @@ pub const MAX_REDIRECTS: u32 = 10;
 /// Responses may carry far more headers than hyper's default of 100 (a portal sending 150
 /// `Set-Cookie` headers must be read whole).
 const MAX_RESPONSE_HEADERS: usize = 1024;
-
-/// A malformed `Set-Cookie` header is kept verbatim up to this many bytes.
-pub const RAW_HEADER_KEEP: usize = 200;
 
 /// `--resolve HOST:PORT:ADDR`: connect to ADDR whenever HOST:PORT is asked for, as curl does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,69 +100,6 @@ pub fn build_client(
         builder = builder.resolve(&rule.host, SocketAddr::new(rule.addr, rule.port));
     }
     builder.build()
-}
-
-/// How a cookie reached the audit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CookieVia {
-    /// A `Set-Cookie` response header.
-    Header,
-    /// A script: `document.cookie` or the CookieStore API (browser engine).
-    Script,
-    /// Found in the browser's cookie store and seen by no other path (browser engine): weaker
-    /// evidence, kept only when nothing better shows the same cookie.
-    Store,
-}
-
-/// One cookie as a site set it: a `Set-Cookie` header, or the same line written by a script.
-#[derive(Debug, Clone)]
-pub struct SetCookie {
-    /// The line decoded lossily (bytes ≥ 0x80 that are not UTF-8 become U+FFFD).
-    pub raw: String,
-    /// The parsed cookie, or why it could not be parsed.
-    pub parsed: Result<cookie::Cookie<'static>, String>,
-    /// The response that carried it, or the script that wrote it.
-    pub set_by: Url,
-    /// The URL whose host and directory a cookie without `Domain`/`Path` gets: the response's
-    /// for a header, the document's for a script.
-    pub scope: Url,
-    /// How it was seen.
-    pub via: CookieVia,
-    /// The clock `Expires` is measured against: the response's `Date`, or the script's clock.
-    pub response_date: Option<SystemTime>,
-    /// Why the jar (or the browser) refused to store it, if it did.
-    pub refused: Option<String>,
-    /// The value's length in the bytes the site sent, when they are known and differ from the
-    /// decoded line's (bytes that are not UTF-8 become 3-byte U+FFFD in `raw`).
-    pub value_bytes: Option<usize>,
-}
-
-impl SetCookie {
-    /// A `Set-Cookie` header received from `url`.
-    pub fn header(raw: String, url: &Url, response_date: Option<SystemTime>) -> SetCookie {
-        SetCookie {
-            parsed: parse_set_cookie(&raw),
-            raw,
-            set_by: url.clone(),
-            scope: url.clone(),
-            via: CookieVia::Header,
-            response_date,
-            refused: None,
-            value_bytes: None,
-        }
-    }
-}
-
-/// The length of a `Set-Cookie` line's value in the bytes sent: the name-value pair is what
-/// precedes the first `;`, the value what follows its first `=` (all of it without one),
-/// whitespace around it aside.
-fn value_bytes(line: &[u8]) -> usize {
-    let pair = line.split(|&b| b == b';').next().unwrap_or_default();
-    let value = match pair.iter().position(|&b| b == b'=') {
-        Some(at) => &pair[at + 1..],
-        None => pair,
-    };
-    value.trim_ascii().len()
 }
 
 /// One response in a redirect chain.
@@ -495,16 +430,6 @@ impl Fetcher {
     }
 }
 
-/// Parses one `Set-Cookie` value as browsers would, or says why it cannot be.
-pub fn parse_set_cookie(raw: &str) -> Result<cookie::Cookie<'static>, String> {
-    let line = crate::cookie::date::browser_attributes(raw).into_owned();
-    let cookie = cookie::Cookie::parse(line).map_err(|e| e.to_string())?;
-    if cookie.name().trim().is_empty() {
-        return Err("the cookie has no name".into());
-    }
-    Ok(cookie)
-}
-
 /// Stores `cookie` as a browser would; returns why it was refused, if it was.
 fn store_in_jar(
     jar: &mut CookieStore,
@@ -625,6 +550,7 @@ pub fn describe_error(error: &reqwest::Error, timeout: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cookie::parse_set_cookie;
 
     #[test]
     fn resolve_rules_read_like_curl() {
@@ -638,16 +564,6 @@ mod tests {
         assert!("portal.test:http:127.0.0.1".parse::<ResolveRule>().is_err());
         assert!("portal.test:80:not-an-ip".parse::<ResolveRule>().is_err());
         assert!(":80:127.0.0.1".parse::<ResolveRule>().is_err());
-    }
-
-    #[test]
-    fn set_cookie_parsing_keeps_attributes_and_rejects_nameless_cookies() {
-        let c = parse_set_cookie("csrftoken=abc; Path=/; Max-Age=31449600; SameSite=Lax").unwrap();
-        assert_eq!(c.name(), "csrftoken");
-        assert_eq!(c.max_age(), Some(time::Duration::seconds(31_449_600)));
-        assert!(parse_set_cookie("=value").is_err());
-        assert!(parse_set_cookie("novalue").is_err());
-        assert!(parse_set_cookie("").is_err());
     }
 
     #[test]

@@ -22,10 +22,10 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::config::Target;
+use crate::cookie::{SetCookie, Sighting, cookie_sightings};
 use crate::site::Site;
-use crate::types::StorageKind;
 use extract::PageRefs;
-use fetch::{BodyPolicy, FetchError, FetchSettings, Fetched, Fetcher, ResolveRule, SetCookie};
+use fetch::{BodyPolicy, FetchError, FetchSettings, Fetched, Fetcher, ResolveRule};
 use frontier::Frontier;
 use politeness::{RobotsCache, RobotsRules};
 use stop::{Stop, StopReason};
@@ -56,46 +56,6 @@ pub struct CookieLink {
     pub text: String,
     /// The page it was found on.
     pub found_on: Url,
-}
-
-/// A cookie set while a page was being visited.
-#[derive(Debug)]
-pub struct CookieEvent {
-    /// The cookie line and where it came from.
-    pub set_cookie: SetCookie,
-    /// The page being visited (for robots.txt and sitemaps: the target's start page).
-    pub page: Url,
-}
-
-/// A Web Storage key written while a page was being visited (browser engine).
-#[derive(Debug, Clone)]
-pub struct StorageEvent {
-    /// The origin that owns the storage area.
-    pub origin: String,
-    /// `localStorage` or `sessionStorage`.
-    pub kind: StorageKind,
-    /// The key.
-    pub key: String,
-    /// The value's length; the value itself is never kept.
-    pub value_length: usize,
-    /// The script that wrote it, or the page when only a snapshot showed it.
-    pub set_by: Url,
-    /// The page being visited.
-    pub page: Url,
-    /// True when only a snapshot of the storage area showed it: weaker evidence, kept only
-    /// when no script was seen writing the same key.
-    pub from_snapshot: bool,
-}
-
-/// Something a crawl saw a site store in the visitor's browser.
-// Cookies are nearly every sighting; boxing them would cost an allocation each for nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
-pub enum Sighting {
-    /// A cookie.
-    Cookie(CookieEvent),
-    /// A Web Storage key.
-    Storage(StorageEvent),
 }
 
 /// How one page is loaded: by the HTTP fetcher, or in a browser tab. The crawl policy (which
@@ -673,19 +633,6 @@ fn emit(sink: &mut impl FnMut(Sighting), cookies: Option<Vec<SetCookie>>, page: 
     }
 }
 
-/// Cookies set while `page` was visited, as sightings.
-pub fn cookie_sightings(cookies: Vec<SetCookie>, page: &Url) -> Vec<Sighting> {
-    cookies
-        .into_iter()
-        .map(|set_cookie| {
-            Sighting::Cookie(CookieEvent {
-                set_cookie,
-                page: page.clone(),
-            })
-        })
-        .collect()
-}
-
 fn transport_failure(fetched: &Fetched) -> Option<String> {
     match &fetched.error {
         Some(FetchError::Transport(why)) if fetched.hops.is_empty() => Some(why.clone()),
@@ -759,16 +706,4 @@ async fn visit_page<L: PageLoader>(
         sightings,
         unreachable: loaded.unreachable,
     }
-}
-
-/// `s` cut to at most `max` bytes, on a character boundary.
-pub fn truncate_at_char(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }

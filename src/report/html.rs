@@ -15,7 +15,7 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::audit::rules::human_duration;
+use crate::duration;
 use crate::site::Party;
 use crate::types::{
     Category, Charter, CharterStatus, ConsentReport, CookieKey, CookieSource, CrawlStop,
@@ -303,7 +303,7 @@ fn run_duration(run: &Run) -> Option<String> {
     let start = time::OffsetDateTime::parse(&run.started_at, &Rfc3339).ok()?;
     let end = time::OffsetDateTime::parse(&run.finished_at, &Rfc3339).ok()?;
     let seconds = (end - start).whole_seconds();
-    (seconds >= 0).then(|| human_duration(seconds))
+    (seconds >= 0).then(|| duration::human(seconds))
 }
 
 /// `target-<slug>` anchors: ASCII alphanumerics and '-' only, unique even when names slug alike.
@@ -448,7 +448,7 @@ impl<'a> TargetView<'a> {
             error: target.error.as_deref(),
             pages: &target.crawl.pages,
             requests: target.crawl.requests,
-            crawl_time: human_duration((target.crawl.duration_ms / 1000) as i64),
+            crawl_time: duration::human((target.crawl.duration_ms / 1000) as i64),
             stopped: target.crawl.stopped.map(|stop| match stop {
                 CrawlStop::Interrupted => "the run was interrupted",
                 CrawlStop::TargetTimeout => "the portal used up its time (target_timeout_secs)",
@@ -747,7 +747,7 @@ impl<'a> CookieView<'a> {
 /// a cookie set in order to delete it.
 fn lifetime(session: bool, seconds: Option<i64>) -> String {
     match seconds {
-        Some(s) if !session && s > 0 => human_duration(s),
+        Some(s) if !session && s > 0 => duration::human(s),
         Some(_) if !session => "expired at once".to_string(),
         _ => "session".to_string(),
     }
@@ -765,7 +765,7 @@ fn duration_in_words(declaration: &Declaration) -> Option<String> {
 fn declared_lifetime(seconds: u64) -> String {
     match i64::try_from(seconds) {
         Ok(0) => "session".to_string(),
-        Ok(s) => human_duration(s),
+        Ok(s) => duration::human(s),
         Err(_) => "forever".to_string(),
     }
 }
@@ -884,8 +884,8 @@ fn party(party: Party) -> &'static str {
     }
 }
 
-fn jurisdiction(jurisdiction: crate::config::Jurisdiction) -> &'static str {
-    use crate::config::Jurisdiction;
+fn jurisdiction(jurisdiction: crate::types::Jurisdiction) -> &'static str {
+    use crate::types::Jurisdiction;
     match jurisdiction {
         Jurisdiction::Eu => "EU (ePrivacy)",
         Jurisdiction::Be => "Belgium (APD)",

@@ -139,8 +139,8 @@ impl Targets {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Engine;
     use crate::report::load::fixtures::{cookie, failed_target, finding, report, target};
+    use crate::types::Engine;
     use crate::types::{ReportDiff, SeverityCounts};
 
     fn names(report: &Report) -> Vec<&str> {

@@ -1,0 +1,223 @@
+//! The report as a whole: the run, each target's crawl and consent phases, and the totals.
+
+use serde::{Deserialize, Serialize};
+
+use super::charter::Charter;
+use super::diff::ReportDiff;
+use super::finding::{Finding, SeverityCounts};
+use super::observed::{MalformedSetCookie, ObservedCookie, Phase, StorageEntry};
+use super::settings::{Engine, Jurisdiction};
+
+/// The version of this shape; raised on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One run of `cookie-audit audit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always [`SCHEMA_VERSION`] for reports written by this version.
+    pub schema_version: u32,
+    /// The tool that wrote the report.
+    pub tool: Tool,
+    /// When and how the run happened.
+    pub run: Run,
+    /// One entry per audited (or failed) target, in `targets.toml` order.
+    pub targets: Vec<TargetReport>,
+    /// Counts over all targets.
+    pub totals: Totals,
+    /// What changed since a previous run (`audit --baseline` / `--against-latest`); absent
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<ReportDiff>,
+}
+
+/// The tool that wrote the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    /// `cookie-audit`.
+    pub name: String,
+    /// The crate version, e.g. `0.1.0`.
+    pub version: String,
+}
+
+impl Tool {
+    /// This build of the tool.
+    pub fn current() -> Tool {
+        Tool {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// When and how the run happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Run {
+    /// The run's identifier, also the name of its folder under `reports/`.
+    pub id: String,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// RFC 3339 UTC.
+    pub finished_at: String,
+    /// `browser` when any target used the browser engine (the run needed Chromium), else `http`.
+    pub engine: Engine,
+    /// True when the run was interrupted and the report holds only what was done.
+    pub partial: bool,
+    /// The signal that interrupted the run (`SIGINT`, `SIGTERM`), when one did.
+    #[serde(default)]
+    pub interrupted_by: Option<String>,
+    /// True when cookie values were recorded (`--record-values`): the report then holds them.
+    #[serde(default)]
+    pub values_recorded: bool,
+}
+
+/// Whether a target could be audited at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetStatus {
+    /// Its start page answered; the rest of the entry is filled.
+    Audited,
+    /// Its start page could not be fetched (DNS, refused, TLS, timeout); `error` says why.
+    Failed,
+}
+
+/// Everything learned about one target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetReport {
+    /// The target's unique name from `targets.toml`.
+    pub name: String,
+    /// Its start URL.
+    pub url: String,
+    /// Which consent rules apply (`eu`, `be`, `fr`).
+    pub jurisdiction: Jurisdiction,
+    /// The engine that crawled it.
+    pub engine: Engine,
+    /// Whether it could be audited.
+    pub status: TargetStatus,
+    /// Why it could not be audited, when `status` is `failed`.
+    pub error: Option<String>,
+    /// The published cookie charter and what it declares.
+    pub charter: Charter,
+    /// The pages visited and what it cost.
+    pub crawl: Crawl,
+    /// Every cookie set, one entry per (name, domain, path).
+    pub observed: Vec<ObservedCookie>,
+    /// `localStorage` / `sessionStorage` keys (browser engine only).
+    pub storage: Vec<StorageEntry>,
+    /// `Set-Cookie` headers that could not be parsed, kept verbatim (truncated).
+    pub malformed_set_cookies: Vec<MalformedSetCookie>,
+    /// What the audit found.
+    pub findings: Vec<Finding>,
+    /// How the consent phases went (browser engine with `consent` selectors); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<ConsentReport>,
+}
+
+/// The consent phases of one target: which buttons were clicked and whether that worked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentReport {
+    /// The CSS selector of the accept button.
+    pub accept: String,
+    /// The CSS selector of the reject button.
+    pub reject: String,
+    /// One entry per phase, in the order audited (`none`, `reject`, `accept`).
+    pub phases: Vec<PhaseOutcome>,
+}
+
+/// One consent phase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhaseOutcome {
+    /// Which phase.
+    pub phase: Phase,
+    /// True when the phase's button was found and clicked (always false for `none`).
+    pub clicked: bool,
+    /// Why the button could not be clicked, or the phase not crawled.
+    pub error: Option<String>,
+    /// Pages visited in this phase.
+    pub pages: u32,
+}
+
+/// The crawl of one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Crawl {
+    /// Every page taken from the frontier, in the order they were taken.
+    pub pages: Vec<Page>,
+    /// HTTP requests sent, every redirect hop, sub-resource, robots.txt and sitemap included.
+    pub requests: u64,
+    /// Wall time of the crawl.
+    pub duration_ms: u64,
+    /// Sub-resources (images, scripts, frames, styles…) fetched once each to record their cookies.
+    pub subresources: u64,
+    /// Why the crawl ended before it had visited everything it meant to, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<CrawlStop>,
+}
+
+/// Why a target's crawl ended early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrawlStop {
+    /// The run was interrupted (SIGINT, SIGTERM).
+    Interrupted,
+    /// The target used up its `target_timeout_secs`.
+    TargetTimeout,
+}
+
+/// One page taken from the frontier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    /// The URL as linked (normalised).
+    pub url: String,
+    /// The final HTTP status, after redirects; null when no response came.
+    pub status: Option<u16>,
+    /// Link distance from the start pages (sitemap URLs are at depth 1).
+    pub depth: u32,
+    /// Why the page could not be fetched whole, if so.
+    pub error: Option<String>,
+    /// Where redirects ended, when the page redirected.
+    pub final_url: Option<String>,
+    /// Redirect hops followed.
+    pub redirects: u32,
+    /// Body bytes read (after decompression).
+    pub bytes: u64,
+    /// True when the body was larger than the cap and was cut.
+    pub truncated: bool,
+    /// The consent phase the page was visited in (browser engine with consent phases only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
+}
+
+/// Counts over all targets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Targets in the report.
+    pub targets: u32,
+    /// Targets audited.
+    pub audited: u32,
+    /// Targets that failed.
+    pub failed: u32,
+    /// Findings over audited targets, by severity.
+    pub findings: SeverityCounts,
+}
+
+impl Totals {
+    /// Recomputes the totals from the targets, so they can never disagree with them.
+    pub fn of(targets: &[TargetReport]) -> Totals {
+        let mut findings = SeverityCounts::default();
+        let mut audited = 0;
+        for target in targets {
+            if target.status == TargetStatus::Audited {
+                audited += 1;
+                for finding in &target.findings {
+                    findings.add(finding.severity);
+                }
+            }
+        }
+        let total = targets.len() as u32;
+        Totals {
+            targets: total,
+            audited,
+            failed: total - audited,
+            findings,
+        }
+    }
+}
