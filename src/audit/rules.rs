@@ -14,8 +14,8 @@ use crate::duration;
 use crate::site::Party;
 use crate::types::Jurisdiction;
 use crate::types::{
-    Category, CharterStatus, Declaration, Finding, MatchKind, ObservedCookie, Phase, SameSite,
-    Severity, TargetReport,
+    Category, CharterStatus, Declaration, Finding, FindingKind, MatchKind, ObservedCookie, Phase,
+    SameSite, Severity, TargetReport,
 };
 
 /// The CNIL's limit for cookie lifetimes: 13 months, as days.
@@ -85,7 +85,7 @@ pub fn audit_target(target: &mut TargetReport, rules: &Rules<'_>) {
     }
     for malformed in &target.malformed_set_cookies {
         findings.push(Finding {
-            kind: "malformed_set_cookie".into(),
+            kind: FindingKind::MalformedSetCookie,
             severity: Severity::Low,
             cookie: None,
             message: format!(
@@ -209,9 +209,9 @@ impl Judged<'_> {
     }
 }
 
-fn finding(kind: &str, severity: Severity, judged: &Judged<'_>, message: String) -> Finding {
+fn finding(kind: FindingKind, severity: Severity, judged: &Judged<'_>, message: String) -> Finding {
     Finding {
-        kind: kind.into(),
+        kind,
         severity,
         cookie: Some(judged.cookie.name.clone()),
         message,
@@ -238,7 +238,7 @@ fn charter_missing(target: &TargetReport) -> Finding {
         ),
     };
     Finding {
-        kind: "charter_missing".into(),
+        kind: FindingKind::CharterMissing,
         severity: Severity::High,
         cookie: None,
         message,
@@ -265,7 +265,7 @@ fn undeclared(judged: &Judged<'_>, charter_read: bool) -> Option<Finding> {
         "no charter declares it"
     };
     Some(finding(
-        "undeclared",
+        FindingKind::Undeclared,
         severity,
         judged,
         format!(
@@ -289,7 +289,7 @@ fn set_without_consent(judged: &Judged<'_>, jurisdiction: Jurisdiction) -> Optio
         _ => "before any consent was given",
     };
     Some(finding(
-        "set_without_consent",
+        FindingKind::SetWithoutConsent,
         Severity::High,
         judged,
         format!(
@@ -360,7 +360,7 @@ fn category_mismatch(judged: &Judged<'_>) -> Option<Finding> {
         return None;
     }
     Some(finding(
-        "category_mismatch",
+        FindingKind::CategoryMismatch,
         Severity::Medium,
         judged,
         format!(
@@ -403,7 +403,7 @@ fn lifetime_mismatch(judged: &Judged<'_>) -> Option<Finding> {
         _ => return None,
     };
     Some(finding(
-        "lifetime_mismatch",
+        FindingKind::LifetimeMismatch,
         Severity::Medium,
         judged,
         format!(
@@ -419,7 +419,7 @@ fn lifetime_over_limit(judged: &Judged<'_>, limit: u64) -> Option<Finding> {
         return None;
     }
     Some(finding(
-        "lifetime_over_limit",
+        FindingKind::LifetimeOverLimit,
         Severity::Medium,
         judged,
         format!(
@@ -456,7 +456,7 @@ fn insecure_attributes(judged: &Judged<'_>, https: bool) -> Option<Finding> {
         return None;
     }
     Some(finding(
-        "insecure_attributes",
+        FindingKind::InsecureAttributes,
         Severity::Low,
         judged,
         format!("{}: {}.", cookie.name, problems.join("; ")),
@@ -486,7 +486,7 @@ fn not_observed(
         _ => "; it may be set only on pages not visited, or no longer at all",
     };
     Some(Finding {
-        kind: "not_observed".into(),
+        kind: FindingKind::NotObserved,
         severity: Severity::Info,
         cookie: Some(declaration.name.clone()),
         message: format!(

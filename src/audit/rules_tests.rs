@@ -104,7 +104,7 @@ fn kinds_for(target: &TargetReport, cookie: &str) -> Vec<(String, Severity)> {
         .findings
         .iter()
         .filter(|f| f.cookie.as_deref() == Some(cookie))
-        .map(|f| (f.kind.clone(), f.severity))
+        .map(|f| (f.kind.to_string(), f.severity))
         .collect()
 }
 

@@ -390,8 +390,12 @@ fn describe_finding(finding: &FindingKey) -> String {
         Severity::Info => "info",
     };
     match &finding.cookie {
-        Some(cookie) => format!("{severity} {} {}", clean(&finding.kind), clean(cookie)),
-        None => format!("{severity} {}", clean(&finding.kind)),
+        Some(cookie) => format!(
+            "{severity} {} {}",
+            clean(finding.kind.as_str()),
+            clean(cookie)
+        ),
+        None => format!("{severity} {}", clean(finding.kind.as_str())),
     }
 }
 
@@ -597,7 +601,7 @@ mod tests {
         assert_eq!(
             entry.findings_closed,
             vec![FindingKey {
-                kind: "insecure_attributes".into(),
+                kind: crate::types::FindingKind::InsecureAttributes,
                 cookie: Some("sessionid".into()),
                 severity: Severity::Low,
                 message: "add Secure".into(),

@@ -358,7 +358,7 @@ impl<'a> ConsentRow<'a> {
         target
             .findings
             .iter()
-            .filter(|f| f.kind == "set_without_consent")
+            .filter(|f| f.kind == crate::types::FindingKind::SetWithoutConsent)
             .map(move |finding| {
                 let observed = target
                     .observed
@@ -577,8 +577,8 @@ impl<'a> FindingGroup<'a> {
                     .iter()
                     .filter(|f| f.severity == severity)
                     .map(|f| FindingView {
-                        kind: &f.kind,
-                        title: kind_title(&f.kind),
+                        kind: f.kind.as_str(),
+                        title: f.kind.title(),
                         cookie: f.cookie.as_deref(),
                         message: &f.message,
                         evidence: serde_json::to_string_pretty(&f.evidence)
@@ -598,22 +598,6 @@ struct FindingView<'a> {
     cookie: Option<&'a str>,
     message: &'a str,
     evidence: String,
-}
-
-/// What each finding kind of the README means, in a few words.
-fn kind_title(kind: &str) -> &str {
-    match kind {
-        "undeclared" => "Not in the charter",
-        "not_observed" => "Declared but never seen",
-        "set_without_consent" => "Set without consent",
-        "category_mismatch" => "Filed under the wrong category",
-        "lifetime_mismatch" => "Lifetime differs from the charter",
-        "lifetime_over_limit" => "Lifetime over the limit",
-        "insecure_attributes" => "Insecure attributes",
-        "malformed_set_cookie" => "Malformed Set-Cookie header",
-        "charter_missing" => "No readable cookie charter",
-        other => other,
-    }
 }
 
 #[derive(Serialize)]
@@ -791,8 +775,8 @@ impl<'a> TargetChanges<'a> {
             list.iter()
                 .map(|k| FindingKeyView {
                     sev: Sev::of(k.severity),
-                    kind: &k.kind,
-                    title: kind_title(&k.kind),
+                    kind: k.kind.as_str(),
+                    title: k.kind.title(),
                     cookie: k.cookie.as_deref(),
                     message: &k.message,
                 })

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::finding::Severity;
+use super::finding::{FindingKind, Severity};
 use crate::site::Party;
 
 /// What changed between two reports: `cookie-audit diff`, and `changes` in a report audited
@@ -90,7 +90,7 @@ pub struct FieldChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingKey {
     /// Kind.
-    pub kind: String,
+    pub kind: FindingKind,
     /// The cookie concerned, if any.
     pub cookie: Option<String>,
     /// Severity (in the report it comes from).
