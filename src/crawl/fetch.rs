@@ -17,7 +17,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::sync::Semaphore;
 use url::Url;
 
-use super::politeness::HostLimiter;
+use super::rate_limit::HostLimiter;
 use crate::cookie::{SetCookie, value_bytes};
 
 /// At most this many redirect hops are followed for one request.

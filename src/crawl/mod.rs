@@ -1,15 +1,17 @@
 //! The crawl of one target: a breadth-first walk of its pages, every response's cookies handed
 //! to a sink as they arrive.
 //!
-//! Pages come from the [`frontier`], requests go through the [`fetch`]er under the rules of
-//! [`politeness`], and [`extract`] reads links and sub-resources out of the pages. Sub-resources
-//! (images, scripts, frames, styles…) are fetched once each, wherever they live, because a
-//! browser would load them and they set cookies too; they are never crawled further.
+//! Pages come from the [`frontier`], requests go through the [`fetch`]er at the pace of
+//! [`rate_limit`] and under the rules of [`robots`], and [`extract`] reads links and
+//! sub-resources out of the pages. Sub-resources (images, scripts, frames, styles…) are fetched
+//! once each, wherever they live, because a browser would load them and they set cookies too;
+//! they are never crawled further.
 
 pub mod extract;
 pub mod fetch;
 pub mod frontier;
-pub mod politeness;
+pub mod rate_limit;
+pub mod robots;
 pub mod stop;
 
 use std::collections::{HashSet, VecDeque};
@@ -27,7 +29,7 @@ use crate::site::Site;
 use extract::PageRefs;
 use fetch::{BodyPolicy, FetchError, FetchSettings, Fetched, Fetcher, ResolveRule};
 use frontier::Frontier;
-use politeness::{RobotsCache, RobotsRules};
+use robots::{RobotsCache, RobotsRules};
 use stop::{Stop, StopReason};
 
 /// At most this many sitemap files are read per target (an index and its children).
