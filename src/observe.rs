@@ -31,24 +31,25 @@ const MAX_VALUE_KEPT: usize = 4096;
 /// the same lifetime.
 const LIFETIME_TOLERANCE_SECS: i64 = 60;
 
-/// A cookie's identity within one target's report.
-type CookieKey = (String, String, String, Phase);
+/// A cookie's identity within one target's report: name, domain, path and phase (not the
+/// report's `CookieKey`, which has no phase).
+type CookieIdentity = (String, String, String, Phase);
 /// A storage key's identity within one target's report.
-type StorageKey = (String, StorageKind, String, Phase);
+type StorageIdentity = (String, StorageKind, String, Phase);
 
 /// Collects the observations of one target.
 pub struct ObservationBook {
     site: Site,
     phase: Phase,
     cookies: Vec<ObservedCookie>,
-    by_key: HashMap<CookieKey, usize>,
+    by_key: HashMap<CookieIdentity, usize>,
     /// Cookies only the browser's store showed, kept in case nothing better shows them.
-    store_only: Vec<(CookieKey, ObservedCookie)>,
-    store_only_keys: HashSet<CookieKey>,
+    store_only: Vec<(CookieIdentity, ObservedCookie)>,
+    store_only_keys: HashSet<CookieIdentity>,
     storage: Vec<StorageEntry>,
-    storage_keys: HashMap<StorageKey, usize>,
-    storage_snapshots: Vec<(StorageKey, StorageEntry)>,
-    storage_snapshot_keys: HashSet<StorageKey>,
+    storage_keys: HashMap<StorageIdentity, usize>,
+    storage_snapshots: Vec<(StorageIdentity, StorageEntry)>,
+    storage_snapshot_keys: HashSet<StorageIdentity>,
     pages_of: Vec<HashSet<u32>>,
     page_ids: HashMap<String, u32>,
     malformed: Vec<MalformedSetCookie>,
@@ -194,7 +195,7 @@ impl ObservationBook {
 
     fn new_observation(
         &self,
-        key: &CookieKey,
+        key: &CookieIdentity,
         host_only: bool,
         source: CookieSource,
         attributes: CookieAttributes,

@@ -90,6 +90,21 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
     } else {
         None
     };
+    let reports = audit_targets(targets, options, &crawler, chromium.as_ref()).await;
+    if let Some(chromium) = chromium {
+        chromium.close().await;
+    }
+    Ok(assemble_report(reports, options, started_at))
+}
+
+/// Schedules the targets: at most `parallel_targets` at once, slots taken in the order given.
+/// Returns one report per target, in that order, whatever happened to it.
+async fn audit_targets(
+    targets: Vec<Target>,
+    options: &AuditOptions,
+    crawler: &Arc<Crawler>,
+    chromium: Option<&Arc<Chromium>>,
+) -> Vec<TargetReport> {
     let mut tasks = JoinSet::new();
     let count = targets.len();
     let mut reports: Vec<Option<TargetReport>> = vec![None; count];
@@ -111,7 +126,7 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
         };
         let spare = target.clone();
         let crawler = crawler.clone();
-        let chromium = chromium.clone();
+        let chromium = chromium.cloned();
         let catalog = options.catalog.clone();
         let limit = options.lifetime_limit_seconds;
         let record_values = options.record_values;
@@ -132,7 +147,7 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
                 record_values,
                 progress: progress.clone(),
             };
-            let mut report = audit_target(&run, target).await;
+            let mut report = visit_target(&run, target).await;
             if let Some(progress) = &progress {
                 progress.target_done(&name);
             }
@@ -141,7 +156,7 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
                     catalog: &catalog,
                     lifetime_limit_seconds: limit,
                 };
-                rules::audit_target(&mut report, &rules);
+                rules::add_findings(&mut report, &rules);
             }
             (index, report)
         });
@@ -169,18 +184,20 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
             }
         }
     }
-    if let Some(chromium) = chromium {
-        chromium.close().await;
-    }
+    reports.into_iter().flatten().collect()
+}
+
+/// The report of a run: its header, its targets (credentials masked) and their totals.
+fn assemble_report(
+    reports: Vec<TargetReport>,
+    options: &AuditOptions,
+    started_at: OffsetDateTime,
+) -> Report {
     // Only targets carry text from the web or from targets.toml; each is redacted alone, so the
     // transient copy is one target's, not the run's.
-    let targets: Vec<TargetReport> = reports
-        .into_iter()
-        .flatten()
-        .map(crate::redact::serialised)
-        .collect();
+    let targets: Vec<TargetReport> = reports.into_iter().map(crate::redact::serialised).collect();
     let finished_at = OffsetDateTime::now_utc();
-    let report = Report {
+    Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool::current(),
         run: Run {
@@ -195,8 +212,7 @@ pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Repor
         totals: Totals::of(&targets),
         targets,
         changes: None,
-    };
-    Ok(report)
+    }
 }
 
 /// A target the run never came to: it was interrupted first.
@@ -215,7 +231,8 @@ struct TargetRun<'r> {
     progress: Option<Arc<dyn Progress>>,
 }
 
-async fn audit_target(run: &TargetRun<'_>, target: Target) -> TargetReport {
+/// Crawls one target and reads its charter: everything its findings are judged from.
+async fn visit_target(run: &TargetRun<'_>, target: Target) -> TargetReport {
     let TargetRun {
         crawler,
         chromium,
@@ -286,7 +303,25 @@ impl Crawled {
     }
 
     fn failed(why: String) -> Crawled {
-        Crawled::single(failed_crawl(why))
+        Crawled::single(CrawlOutcome::failed(why))
+    }
+
+    /// Adds a phase's crawl to the target's: its pages after the others', filed under `phase`.
+    fn add_phase(all: &mut Option<Crawled>, outcome: CrawlOutcome, phase: Option<Phase>) {
+        match all {
+            None => {
+                let mut first = Crawled::single(outcome);
+                first.page_phases = vec![phase; first.outcome.pages.len()];
+                *all = Some(first);
+            }
+            Some(all) => {
+                all.page_phases
+                    .extend(std::iter::repeat_n(phase, outcome.pages.len()));
+                all.outcome.pages.extend(outcome.pages);
+                all.outcome.requests += outcome.requests;
+                all.outcome.subresources += outcome.subresources;
+            }
+        }
     }
 }
 
@@ -321,7 +356,6 @@ async fn crawl_in_browser(
     target: &Target,
     book: &Mutex<ObservationBook>,
 ) -> (Crawled, Charter) {
-    let (crawler, stop) = (run.crawler, run.stop);
     let started = Instant::now();
     let with_phases = target.settings.consent.is_some();
     let mut crawled: Option<Crawled> = None;
@@ -329,69 +363,42 @@ async fn crawl_in_browser(
     let mut phases = Vec::new();
     let mut stopped = None;
     for (phase, selector) in consent::phases(target.settings.consent.as_ref()) {
-        if let Some(reason) = stop.reason() {
-            stopped = Some(reason);
+        let ran = match run.stop.reason() {
+            Some(reason) => {
+                stopped = Some(reason);
+                PhaseRun::NotCrawled {
+                    clicked: false,
+                    error: Some(format!("not run: {reason}")),
+                }
+            }
+            None => run_phase(run, chromium, target, book, phase, selector).await,
+        };
+        let (clicked, error, outcome) = match ran {
+            PhaseRun::NoContext(why) if phase == Phase::None => {
+                return (Crawled::failed(why), Charter::not_found("not looked for"));
+            }
+            PhaseRun::NoContext(why) => (false, Some(why), None),
+            PhaseRun::NotCrawled { clicked, error } => (clicked, error, None),
+            PhaseRun::Crawled {
+                outcome,
+                clicked,
+                error,
+                charter: read,
+            } => {
+                charter = charter.or(read);
+                (clicked, error, Some(outcome))
+            }
+        };
+        let Some(outcome) = outcome else {
             phases.push(PhaseOutcome {
                 phase,
-                clicked: false,
-                error: Some(format!("not run: {reason}")),
+                clicked,
+                error,
                 pages: 0,
             });
             continue;
-        }
-        set_phase(book, phase);
-        let pages = match BrowserPages::new(chromium.clone(), &target.settings).await {
-            Ok(pages) => pages,
-            Err(error) => {
-                let why = format!("browser: {error}");
-                if phase == Phase::None {
-                    return (Crawled::failed(why), Charter::not_found("not looked for"));
-                }
-                phases.push(PhaseOutcome {
-                    phase,
-                    clicked: false,
-                    error: Some(why),
-                    pages: 0,
-                });
-                continue;
-            }
         };
-        let session = crawler
-            .session_with(target, pages)
-            .stopping_on(stop.clone())
-            .reporting_to(run.progress.clone());
-        let (mut clicked, mut error) = (false, None);
-        if let Some(selector) = selector {
-            match stop
-                .run(session.pages().give_consent(&target.url, selector))
-                .await
-            {
-                Ok(step) => {
-                    step.sightings.iter().for_each(|s| record(book, s));
-                    (clicked, error) = (step.clicked, step.error);
-                }
-                Err(reason) => error = Some(format!("not run: {reason}")),
-            }
-            if !clicked {
-                // Crawling on would file a no-choice visit under a choice nobody made.
-                tracing::warn!(target = %target.name, ?phase, "consent not given, phase skipped: {}", error.as_deref().unwrap_or(""));
-                session.pages().dispose().await;
-                phases.push(PhaseOutcome {
-                    phase,
-                    clicked,
-                    error,
-                    pages: 0,
-                });
-                continue;
-            }
-        }
-        let mut outcome = session.crawl(|sighting| record(book, &sighting)).await;
-        if phase == Phase::None {
-            charter = Some(read_charter(&session, target, &outcome, book, stop).await);
-        }
         stopped = stopped.or(outcome.stopped);
-        outcome.requests = session.requests() + session.pages().requests();
-        session.pages().dispose().await;
         let unreachable = outcome.failure.is_some();
         phases.push(PhaseOutcome {
             phase,
@@ -399,21 +406,7 @@ async fn crawl_in_browser(
             error: error.or_else(|| outcome.failure.clone()),
             pages: outcome.pages.len() as u32,
         });
-        let page_phase = with_phases.then_some(phase);
-        match &mut crawled {
-            None => {
-                let mut first = Crawled::single(outcome);
-                first.page_phases = vec![page_phase; first.outcome.pages.len()];
-                crawled = Some(first);
-            }
-            Some(all) => {
-                all.page_phases
-                    .extend(std::iter::repeat_n(page_phase, outcome.pages.len()));
-                all.outcome.pages.extend(outcome.pages);
-                all.outcome.requests += outcome.requests;
-                all.outcome.subresources += outcome.subresources;
-            }
-        }
+        Crawled::add_phase(&mut crawled, outcome, with_phases.then_some(phase));
         // A site that cannot be reached will not be reached by clicking either.
         if unreachable && phase == Phase::None {
             break;
@@ -437,6 +430,81 @@ async fn crawl_in_browser(
     (crawled, charter)
 }
 
+/// How one consent phase went.
+// At most three of these live per target, one at a time: boxing the crawl would buy nothing.
+#[allow(clippy::large_enum_variant)]
+enum PhaseRun {
+    /// Chromium could not give the phase a fresh context.
+    NoContext(String),
+    /// The phase ended before crawling: the choice could not be made.
+    NotCrawled {
+        clicked: bool,
+        error: Option<String>,
+    },
+    /// The phase crawled the site (the charter is read in the no-choice phase only).
+    Crawled {
+        outcome: CrawlOutcome,
+        clicked: bool,
+        error: Option<String>,
+        charter: Option<Charter>,
+    },
+}
+
+/// One consent phase: a fresh context, the choice made (unless `Phase::None`), then the crawl.
+async fn run_phase(
+    run: &TargetRun<'_>,
+    chromium: &Arc<Chromium>,
+    target: &Target,
+    book: &Mutex<ObservationBook>,
+    phase: Phase,
+    selector: Option<&str>,
+) -> PhaseRun {
+    let stop = run.stop;
+    set_phase(book, phase);
+    let pages = match BrowserPages::new(chromium.clone(), &target.settings).await {
+        Ok(pages) => pages,
+        Err(error) => return PhaseRun::NoContext(format!("browser: {error}")),
+    };
+    let session = run
+        .crawler
+        .session_with(target, pages)
+        .stopping_on(stop.clone())
+        .reporting_to(run.progress.clone());
+    let (mut clicked, mut error) = (false, None);
+    if let Some(selector) = selector {
+        match stop
+            .run(session.pages().give_consent(&target.url, selector))
+            .await
+        {
+            Ok(step) => {
+                step.sightings.iter().for_each(|s| record(book, s));
+                (clicked, error) = (step.clicked, step.error);
+            }
+            Err(reason) => error = Some(format!("not run: {reason}")),
+        }
+        if !clicked {
+            // Crawling on would file a no-choice visit under a choice nobody made.
+            tracing::warn!(target = %target.name, ?phase, "consent not given, phase skipped: {}", error.as_deref().unwrap_or(""));
+            session.pages().dispose().await;
+            return PhaseRun::NotCrawled { clicked, error };
+        }
+    }
+    let mut outcome = session.crawl(|sighting| record(book, &sighting)).await;
+    let charter = if phase == Phase::None {
+        Some(read_charter(&session, target, &outcome, book, stop).await)
+    } else {
+        None
+    };
+    outcome.requests = session.requests() + session.pages().requests();
+    session.pages().dispose().await;
+    PhaseRun::Crawled {
+        outcome,
+        clicked,
+        error,
+        charter,
+    }
+}
+
 fn set_phase(book: &Mutex<ObservationBook>, phase: Phase) {
     book.lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -457,18 +525,6 @@ impl<L: PageLoader> DocumentSource for SessionDocuments<'_, L> {
     fn fetch(&self, url: &Url) -> impl Future<Output = Document> + Send {
         self.session
             .fetch_document(url, |event| record(self.book, &event))
-    }
-}
-
-fn failed_crawl(why: String) -> CrawlOutcome {
-    CrawlOutcome {
-        pages: Vec::new(),
-        requests: 0,
-        subresources: 0,
-        cookie_links: Vec::new(),
-        duration: std::time::Duration::ZERO,
-        failure: Some(why),
-        stopped: None,
     }
 }
 
@@ -502,24 +558,14 @@ fn target_report(
                 .into_iter()
                 .zip(page_phases.into_iter().chain(std::iter::repeat(None)))
                 .map(|(visit, phase)| Page {
-                    url: visit.url.to_string(),
-                    status: visit.status,
-                    depth: visit.depth,
-                    error: visit.error,
-                    final_url: visit.final_url.map(|u| u.to_string()),
-                    redirects: visit.redirects,
-                    bytes: visit.bytes,
-                    truncated: visit.truncated,
                     phase,
+                    ..visit.into()
                 })
                 .collect(),
             requests: outcome.requests,
             duration_ms: outcome.duration.as_millis() as u64,
             subresources: outcome.subresources,
-            stopped: outcome.stopped.map(|reason| match reason {
-                StopReason::Interrupted => CrawlStop::Interrupted,
-                StopReason::TargetTimeout(_) => CrawlStop::TargetTimeout,
-            }),
+            stopped: outcome.stopped.map(CrawlStop::from),
         },
         observed: observations.cookies,
         storage: observations.storage,

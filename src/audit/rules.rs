@@ -33,7 +33,7 @@ pub struct Rules<'c> {
 }
 
 /// Fills `declared_as` of every observed cookie and the findings of an audited target.
-pub fn audit_target(target: &mut TargetReport, rules: &Rules<'_>) {
+pub fn add_findings(target: &mut TargetReport, rules: &Rules<'_>) {
     let mut findings = Vec::new();
     let declared = &target.charter.declared;
     let charter_read = target.charter.status == CharterStatus::Parsed;

@@ -95,7 +95,7 @@ fn audited(mut target: TargetReport) -> TargetReport {
         catalog: &catalog,
         lifetime_limit_seconds: DEFAULT_LIFETIME_LIMIT_DAYS * DAY as u64,
     };
-    audit_target(&mut target, &rules);
+    add_findings(&mut target, &rules);
     target
 }
 

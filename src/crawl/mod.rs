@@ -26,6 +26,7 @@ use url::Url;
 use crate::config::Target;
 use crate::cookie::{SetCookie, Sighting, cookie_sightings};
 use crate::site::Site;
+use crate::types::Page;
 use extract::PageRefs;
 use fetch::{BodyPolicy, FetchError, FetchSettings, Fetched, Fetcher, ResolveRule};
 use frontier::Frontier;
@@ -142,6 +143,39 @@ pub struct PageVisit {
     pub truncated: bool,
 }
 
+impl PageVisit {
+    /// A page as taken from the frontier, before anything is known of it.
+    fn queued(url: Url, depth: u32) -> PageVisit {
+        PageVisit {
+            url,
+            status: None,
+            depth,
+            error: None,
+            final_url: None,
+            redirects: 0,
+            bytes: 0,
+            truncated: false,
+        }
+    }
+}
+
+/// The report's page: the visit as it went, in no consent phase.
+impl From<PageVisit> for Page {
+    fn from(visit: PageVisit) -> Page {
+        Page {
+            url: visit.url.to_string(),
+            status: visit.status,
+            depth: visit.depth,
+            error: visit.error,
+            final_url: visit.final_url.map(|u| u.to_string()),
+            redirects: visit.redirects,
+            bytes: visit.bytes,
+            truncated: visit.truncated,
+            phase: None,
+        }
+    }
+}
+
 /// What the crawl of one target produced, cookies apart (they went to the sink).
 #[derive(Debug, Clone)]
 pub struct CrawlOutcome {
@@ -159,6 +193,21 @@ pub struct CrawlOutcome {
     pub failure: Option<String>,
     /// Why the crawl ended before its frontier was done, if it did.
     pub stopped: Option<StopReason>,
+}
+
+impl CrawlOutcome {
+    /// A target that could not be audited: no page, no request, and why.
+    pub fn failed(why: String) -> CrawlOutcome {
+        CrawlOutcome {
+            pages: Vec::new(),
+            requests: 0,
+            subresources: 0,
+            cookie_links: Vec::new(),
+            duration: Duration::ZERO,
+            failure: Some(why),
+            stopped: None,
+        }
+    }
 }
 
 /// Crawls targets; one per run, shared by all targets (one TLS configuration, one global bound
@@ -299,14 +348,10 @@ impl<'t, L: PageLoader> Session<'t, L> {
         let target = self.target;
         let Some(site) = Site::of(&target.url) else {
             // targets.toml only accepts http(s) URLs, which have a host; a library caller may not.
+            let why = format!("the start URL {} has no host", target.url);
             return CrawlOutcome {
-                pages: Vec::new(),
-                requests: 0,
-                subresources: 0,
-                cookie_links: Vec::new(),
                 duration: started.elapsed(),
-                failure: Some(format!("the start URL {} has no host", target.url)),
-                stopped: None,
+                ..CrawlOutcome::failed(why)
             };
         };
         let mut run = TargetCrawl::new(target, site, self.ctx.clone());
@@ -563,14 +608,8 @@ impl<'t, L: PageLoader> TargetCrawl<'t, L> {
         for slot in &mut self.pages {
             if let Slot::Pending(queued) = slot {
                 *slot = Slot::Done(PageVisit {
-                    url: queued.url.clone(),
-                    status: None,
-                    depth: queued.depth,
                     error: Some(format!("not finished: {reason}")),
-                    final_url: None,
-                    redirects: 0,
-                    bytes: 0,
-                    truncated: false,
+                    ..PageVisit::queued(queued.url.clone(), queued.depth)
                 });
             }
         }
@@ -649,16 +688,7 @@ async fn visit_page<L: PageLoader>(
     depth: u32,
 ) -> PageDone {
     let mut sightings = Vec::new();
-    let mut visit = PageVisit {
-        url: url.clone(),
-        status: None,
-        depth,
-        error: None,
-        final_url: None,
-        redirects: 0,
-        bytes: 0,
-        truncated: false,
-    };
+    let mut visit = PageVisit::queued(url.clone(), depth);
     if ctx.respect_robots {
         let answer = ctx.robots.rules_for(&url, &ctx.fetcher).await;
         let robots_cookies = answer.fetched.into_iter().flat_map(|f| f.set_cookies);

@@ -8,6 +8,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::types::CrawlStop;
+
 /// Why a target's work stopped before its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
@@ -15,6 +17,16 @@ pub enum StopReason {
     Interrupted,
     /// The target used up its `target_timeout_secs`.
     TargetTimeout(Duration),
+}
+
+/// The report's word for why a crawl stopped early.
+impl From<StopReason> for CrawlStop {
+    fn from(reason: StopReason) -> CrawlStop {
+        match reason {
+            StopReason::Interrupted => CrawlStop::Interrupted,
+            StopReason::TargetTimeout(_) => CrawlStop::TargetTimeout,
+        }
+    }
 }
 
 impl fmt::Display for StopReason {
