@@ -1,4 +1,5 @@
-//! The rules: each finding kind of DESIGN, decided for one audited target.
+//! The rules: each finding kind (`docs/report-schema.md`, "Finding kinds"), decided for one
+//! audited target.
 //!
 //! A cookie's purpose comes from its charter declaration when that is right, from the catalogue
 //! of known cookies when the declaration is missing or contradicted by it (a `_ga` filed as
