@@ -13,7 +13,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::{Server, args, cookie_audit, html, write_targets};
+use common::{Server, cookie_audit, html, site_dir};
 
 const PAGES: usize = 22;
 
@@ -62,18 +62,13 @@ fn main() {
             None => html(404, &[], "not found"),
         }
     });
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_targets(
-        dir.path(),
-        &format!(
-            "[defaults]\nmax_pages = {PAGES}\nmax_depth = 2\nconcurrency = {concurrency}\n\
-             delay_ms = 0\nsettle_ms = {settle}\ntimeout_secs = 30\nengine = \"browser\"\n\n\
-             [[target]]\nname = \"bench\"\nurl = \"http://bench.test:{port}/p/0\"\n",
-            port = server.port
-        ),
-    );
-    let mut argv = args(&["audit", "--ignore-robots"]);
-    argv.extend(server.resolve_args(&["bench.test"]));
+    let dir = site_dir(&format!(
+        "[defaults]\nmax_pages = {PAGES}\nmax_depth = 2\nconcurrency = {concurrency}\n\
+         delay_ms = 0\nsettle_ms = {settle}\ntimeout_secs = 30\nengine = \"browser\"\n\n\
+         [[target]]\nname = \"bench\"\nurl = \"http://bench.test:{port}/p/0\"\n",
+        port = server.port
+    ));
+    let argv = server.argv(&["audit", "--ignore-robots"], &["bench.test"]);
     let mut per_page = Vec::new();
     for round in 1..=rounds {
         let started = Instant::now();

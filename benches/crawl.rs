@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use common::{Server, args, cookie_audit, write_targets};
+use common::{Server, cookie_audit, site_dir};
 
 const PAGE_BYTES: usize = 20 * 1024;
 const LINKS_PER_PAGE: usize = 20;
@@ -112,18 +112,13 @@ struct Audited {
 
 /// The release binary over the site with `concurrency` requests in flight.
 fn audit(server: &Server, pages: usize, concurrency: usize) -> Audited {
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_targets(
-        dir.path(),
-        &format!(
-            "[defaults]\nmax_pages = {pages}\nmax_depth = 1000\nconcurrency = {concurrency}\n\
-             delay_ms = 0\ntimeout_secs = 30\n\n[[target]]\nname = \"bench\"\n\
-             url = \"http://bench.test:{port}/p/0\"\n",
-            port = server.port
-        ),
-    );
-    let mut argv = args(&["audit", "--ignore-robots", "-v"]);
-    argv.extend(server.resolve_args(&["bench.test"]));
+    let dir = site_dir(&format!(
+        "[defaults]\nmax_pages = {pages}\nmax_depth = 1000\nconcurrency = {concurrency}\n\
+         delay_ms = 0\ntimeout_secs = 30\n\n[[target]]\nname = \"bench\"\n\
+         url = \"http://bench.test:{port}/p/0\"\n",
+        port = server.port
+    ));
+    let argv = server.argv(&["audit", "--ignore-robots", "-v"], &["bench.test"]);
     let started = Instant::now();
     let run = match std::env::var("BENCH_WRAP") {
         // A profiler around the binary, e.g. BENCH_WRAP="valgrind --tool=massif".

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Server, args, cookie_audit, write_targets};
+use common::{Server, cookie_audit, site_dir};
 
 const HOSTS: usize = 100;
 const PAGES: usize = 20;
@@ -304,7 +304,6 @@ impl Measured {
 /// One audit of the 100 hosts (and of `slow.test` on the port `slow`, if given).
 fn run(server: &Server, log: &Mutex<Vec<Seen>>, delay_ms: u64, slow: Option<u16>) -> Measured {
     log.lock().unwrap().clear();
-    let dir = tempfile::tempdir().expect("tempdir");
     let mut toml = format!(
         "[defaults]\nmax_pages = {PAGES}\nmax_depth = 50\nconcurrency = 1\n\
          delay_ms = {delay_ms}\ntimeout_secs = 30\n"
@@ -320,20 +319,21 @@ fn run(server: &Server, log: &Mutex<Vec<Seen>>, delay_ms: u64, slow: Option<u16>
             "\n[[target]]\nname = \"slow\"\nurl = \"http://slow.test:{port}/p/0\"\n"
         ));
     }
-    write_targets(dir.path(), &toml);
+    let dir = site_dir(&toml);
     let hosts: Vec<String> = (0..HOSTS).map(|h| format!("h{h}.test")).collect();
-    let host_refs: Vec<&str> = hosts.iter().map(String::as_str).collect();
-    let mut argv = args(&[
-        "audit",
-        "--ignore-robots",
-        "-v",
-        // Room for every target at once, the slow one included.
-        "--parallel-targets",
-        &(HOSTS + 1).to_string(),
-        "--max-connections",
-        &(HOSTS + 1).to_string(),
-    ]);
-    argv.extend(server.resolve_args(&host_refs));
+    let mut argv = server.argv(
+        &[
+            "audit",
+            "--ignore-robots",
+            "-v",
+            // Room for every target at once, the slow one included.
+            "--parallel-targets",
+            &(HOSTS + 1).to_string(),
+            "--max-connections",
+            &(HOSTS + 1).to_string(),
+        ],
+        &hosts,
+    );
     if let Some(port) = slow {
         argv.extend([
             "--resolve".to_string(),

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use common::{Server, args, cookie_audit, html, redirect, request_port, write_targets};
+use common::{Server, args, cookie_audit, html, redirect, request_port, site_dir};
 
 const CONTENT_PAGES: usize = 40;
 const PAGE_BYTES: usize = 20 * 1024;
@@ -158,8 +158,7 @@ impl Measured {
 }
 
 fn run(toml: &str, argv: &[String], requests: &AtomicU64, targets: usize) -> Measured {
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_targets(dir.path(), toml);
+    let dir = site_dir(toml);
     requests.store(0, Ordering::Relaxed);
     let started = Instant::now();
     let result = cookie_audit(dir.path(), argv);

@@ -11,8 +11,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{
-    Server, args, chromium, cookie_audit, cookie_audit_with_env, html, latest_report, redirect,
-    request_port, write_targets,
+    Server, args, audit_site, binary, chromium, cookie_audit_with_env, html, latest_report,
+    redirect, request_port, site_dir,
 };
 use serde_json::Value;
 
@@ -144,9 +144,7 @@ const EVERY_PHASE: &[(&str, &str, &str)] = &[
 fn run_portal(consent_line: &str) -> Option<Value> {
     let chrome = chromium()?;
     let server = Server::start(portal);
-    let dir = tempfile::tempdir().expect("temp dir");
-    write_targets(
-        dir.path(),
+    let (dir, run) = audit_site(
         &format!(
             r#"[defaults]
 delay_ms = 0
@@ -161,11 +159,11 @@ url = "http://{PORTAL}:{port}/"
 "#,
             port = server.port
         ),
+        &server.argv(
+            &["audit", "--chromium", &chrome.display().to_string()],
+            &[PORTAL, TRACKER],
+        ),
     );
-    let mut argv = args(&["audit", "--chromium"]);
-    argv.push(chrome.display().to_string());
-    argv.extend(server.resolve_args(&[PORTAL, TRACKER]));
-    let run = cookie_audit(dir.path(), &argv);
     assert_eq!(
         run.code, 0,
         "stdout: {}\nstderr: {}",
@@ -341,13 +339,8 @@ fn consent_phases_see_what_each_choice_sets() {
 
 #[test]
 fn a_missing_chromium_is_a_clear_error() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    write_targets(
-        dir.path(),
+    let (dir, run) = audit_site(
         "[[target]]\nname = \"p\"\nurl = \"http://www.portal.test/\"\nengine = \"browser\"\n",
-    );
-    let run = cookie_audit(
-        dir.path(),
         &args(&["audit", "--chromium", "/nonexistent/chromium"]),
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -381,20 +374,17 @@ fn the_temporary_profile_is_removed_and_the_resolved_host_is_used() {
         ("one.portal.test", "/") => html(200, &[("set-cookie", b"only=1; Path=/")], "<p>one</p>"),
         _ => html(404, &[], "not found"),
     });
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = site_dir(&format!(
+        "[[target]]\nname = \"one\"\nurl = \"http://one.portal.test:{}/\"\nengine = \"browser\"\n\
+         delay_ms = 0\nsettle_ms = 0\n",
+        server.port
+    ));
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).expect("tmp dir");
-    write_targets(
-        dir.path(),
-        &format!(
-            "[[target]]\nname = \"one\"\nurl = \"http://one.portal.test:{}/\"\nengine = \"browser\"\n\
-             delay_ms = 0\nsettle_ms = 0\n",
-            server.port
-        ),
+    let argv = server.argv(
+        &["audit", "--chromium", &chrome.display().to_string()],
+        &["one.portal.test"],
     );
-    let mut argv = args(&["audit", "--chromium"]);
-    argv.push(chrome.display().to_string());
-    argv.extend(server.resolve_args(&["one.portal.test"]));
     let run = cookie_audit_with_env(dir.path(), &argv, &[("TMPDIR", tmp.as_os_str())]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = latest_report(dir.path());
@@ -465,24 +455,19 @@ fn a_signal_during_a_browser_crawl_closes_chromium_and_writes_the_report() {
             _ => html(404, &[], "not found"),
         }
     });
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = site_dir(&format!(
+        "[[target]]\nname = \"b\"\nurl = \"http://www.stopped.test:{}/\"\nengine = \"browser\"\n\
+         delay_ms = 0\nsettle_ms = 0\nconcurrency = 2\ntimeout_secs = 600\n",
+        server.port
+    ));
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).expect("tmp dir");
-    write_targets(
-        dir.path(),
-        &format!(
-            "[[target]]\nname = \"b\"\nurl = \"http://www.stopped.test:{}/\"\nengine = \"browser\"\n\
-             delay_ms = 0\nsettle_ms = 0\nconcurrency = 2\ntimeout_secs = 600\n",
-            server.port
-        ),
+    let argv = server.argv(
+        &["audit", "-vv", "--chromium", &chrome.display().to_string()],
+        &["www.stopped.test"],
     );
-    let mut argv = args(&["audit", "-vv", "--chromium"]);
-    argv.push(chrome.display().to_string());
-    argv.extend(server.resolve_args(&["www.stopped.test"]));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cookie-audit"))
-        .current_dir(dir.path())
+    let mut child = binary(dir.path(), &argv)
         .env("TMPDIR", &tmp)
-        .args(&argv)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -178,18 +178,14 @@ fn portal(
 
 fn audit_portal(kind: &'static str, extra_target_toml: &str) -> (Value, tempfile::TempDir) {
     let server = Server::start(portal(kind));
-    let dir = tempfile::tempdir().unwrap();
-    write_targets(
-        dir.path(),
+    let (dir, run) = audit_site(
         &format!(
             "[defaults]\ndelay_ms = 0\ntimeout_secs = 5\nmax_pages = 5\n\n[[target]]\nname = \"portal\"\n\
              url = \"http://www.portal.test:{}/\"\n{extra_target_toml}\n",
             server.port
         ),
+        &server.argv(&["audit"], &["www.portal.test", "legal.other.test"]),
     );
-    let mut argv = args(&["audit"]);
-    argv.extend(server.resolve_args(&["www.portal.test", "legal.other.test"]));
-    let run = cookie_audit(dir.path(), &argv);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let report = latest_report(dir.path());
     (report["targets"][0].clone(), dir)
@@ -199,7 +195,7 @@ fn audit_portal(kind: &'static str, extra_target_toml: &str) -> (Value, tempfile
 fn a_charter_linked_by_its_text_is_found_on_another_host_and_its_cookies_recorded() {
     let (target, _dir) = audit_portal("link", "");
     let charter = &target["charter"];
-    assert_eq!(charter["status"], "parsed", "{charter:#}");
+    assert_charter_status(charter, "parsed");
     assert!(
         charter["source"]
             .as_str()
@@ -234,7 +230,7 @@ fn a_charter_linked_by_its_text_is_found_on_another_host_and_its_cookies_recorde
 fn without_a_link_the_platform_path_is_tried() {
     let (target, _dir) = audit_portal("platform", "");
     let charter = &target["charter"];
-    assert_eq!(charter["status"], "parsed", "{charter:#}");
+    assert_charter_status(charter, "parsed");
     assert!(
         charter["source"]
             .as_str()
@@ -260,12 +256,14 @@ fn a_configured_charter_file_is_read_relative_to_targets_toml() {
         ),
     );
     // Run from another folder: the path is relative to targets.toml, not to the working folder.
-    let mut argv = args(&["audit", "--targets", targets.to_str().unwrap()]);
-    argv.extend(server.resolve_args(&["www.portal.test"]));
+    let argv = server.argv(
+        &["audit", "--targets", targets.to_str().unwrap()],
+        &["www.portal.test"],
+    );
     let run = cookie_audit(elsewhere.path(), &argv);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let charter = latest_report(elsewhere.path())["targets"][0]["charter"].clone();
-    assert_eq!(charter["status"], "parsed", "{charter:#}");
+    assert_charter_status(&charter, "parsed");
     assert_eq!(names(&charter), SEED_COOKIES);
     let expected = config_dir.path().join("charte.txt");
     assert_eq!(charter["source"], expected.to_str().unwrap());
@@ -274,11 +272,7 @@ fn a_configured_charter_file_is_read_relative_to_targets_toml() {
 #[test]
 fn statuses_say_what_went_wrong() {
     let (unparsed, _a) = audit_portal("unparsed", "");
-    assert_eq!(
-        unparsed["charter"]["status"], "unparsed",
-        "{:#}",
-        unparsed["charter"]
-    );
+    assert_charter_status(&unparsed["charter"], "unparsed");
     assert!(
         unparsed["charter"]["source"]
             .as_str()
@@ -293,11 +287,7 @@ fn statuses_say_what_went_wrong() {
     );
 
     let (unreachable, _b) = audit_portal("unreachable", "");
-    assert_eq!(
-        unreachable["charter"]["status"], "unreachable",
-        "{:#}",
-        unreachable["charter"]
-    );
+    assert_charter_status(&unreachable["charter"], "unreachable");
     assert!(
         unreachable["charter"]["error"]
             .as_str()
@@ -306,11 +296,7 @@ fn statuses_say_what_went_wrong() {
     );
 
     let (none, _c) = audit_portal("none", "");
-    assert_eq!(
-        none["charter"]["status"], "not_found",
-        "{:#}",
-        none["charter"]
-    );
+    assert_charter_status(&none["charter"], "not_found");
     assert!(
         none["charter"]["error"]
             .as_str()
@@ -320,11 +306,7 @@ fn statuses_say_what_went_wrong() {
     assert_eq!(none["charter"]["source"], Value::Null);
 
     let (configured, _d) = audit_portal("none", "charter = \"http://www.portal.test:1/nowhere\"");
-    assert_eq!(
-        configured["charter"]["status"], "unreachable",
-        "{:#}",
-        configured["charter"]
-    );
+    assert_charter_status(&configured["charter"], "unreachable");
 }
 
 #[test]
@@ -335,8 +317,7 @@ fn the_charter_command_fetches_a_url_through_resolve() {
         "http://www.portal.test:{}/terms/cookies-policy/",
         server.port
     );
-    let mut argv = args(&["charter", &url, "--json"]);
-    argv.extend(server.resolve_args(&["www.portal.test"]));
+    let argv = server.argv(&["charter", &url, "--json"], &["www.portal.test"]);
     let run = cookie_audit(dir.path(), &argv);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let charter: Value = serde_json::from_str(&run.stdout).unwrap();
@@ -344,8 +325,7 @@ fn the_charter_command_fetches_a_url_through_resolve() {
     assert_eq!(charter["source"], url);
 
     let gone = format!("http://www.portal.test:{}/gone", server.port);
-    let mut argv = args(&["charter", &gone]);
-    argv.extend(server.resolve_args(&["www.portal.test"]));
+    let argv = server.argv(&["charter", &gone], &["www.portal.test"]);
     let run = cookie_audit(dir.path(), &argv);
     assert_eq!(run.code, 3);
     assert!(run.stderr.contains("HTTP 404"), "{}", run.stderr);

@@ -165,12 +165,9 @@ fn page<'a>(target: &'a Value, suffix: &str) -> Option<&'a Value> {
 
 fn run_portal(extra_toml: &str, extra_args: &[&str]) -> (Run, Value, tempfile::TempDir) {
     let server = Server::start(portal_handler());
-    let dir = tempfile::tempdir().unwrap();
-    write_targets(dir.path(), &targets(server.port, closed_port(), extra_toml));
-    let mut argv = args(&["audit"]);
-    argv.extend(server.resolve_args(&["www.portal.test", "cdn.tracker.test"]));
+    let mut argv = server.argv(&["audit"], &["www.portal.test", "cdn.tracker.test"]);
     argv.extend(args(extra_args));
-    let run = cookie_audit(dir.path(), &argv);
+    let (dir, run) = audit_site(&targets(server.port, closed_port(), extra_toml), &argv);
     let report = latest_report(dir.path());
     (run, report, dir)
 }
@@ -205,7 +202,7 @@ fn a_crawl_records_every_cookie_of_every_response() {
 
     let portal = &report["targets"][0];
     assert_eq!(portal["status"], "audited");
-    assert_eq!(portal["charter"]["status"], "not_found");
+    assert_charter_status(&portal["charter"], "not_found");
     assert_eq!(portal["jurisdiction"], "be");
     let origin = portal["url"]
         .as_str()
@@ -389,13 +386,11 @@ fn ignore_robots_fetches_disallowed_pages() {
 
 #[test]
 fn a_run_where_every_target_fails_exits_3_with_a_report() {
-    let dir = tempfile::tempdir().unwrap();
     let closed = closed_port();
-    write_targets(
-        dir.path(),
+    let (dir, run) = audit_site(
         &format!("[[target]]\nname = \"down\"\nurl = \"http://127.0.0.1:{closed}/\"\n"),
+        &args(&["audit"]),
     );
-    let run = cookie_audit(dir.path(), &args(&["audit"]));
     assert_eq!(run.code, 3, "{}", run.stderr);
     let report = latest_report(dir.path());
     assert_eq!(report["targets"][0]["status"], "failed");
@@ -404,12 +399,10 @@ fn a_run_where_every_target_fails_exits_3_with_a_report() {
 
 #[test]
 fn a_bad_config_exits_2_naming_file_and_line_and_crawls_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    write_targets(
-        dir.path(),
+    let (dir, run) = audit_site(
         "[defaults]\nmax_pages = 5\n\n[[target]]\nname = \"a\"\nurl = \"https://a.test/\"\nmax_page = 3\n",
+        &args(&["audit"]),
     );
-    let run = cookie_audit(dir.path(), &args(&["audit"]));
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("targets.toml:7"), "{}", run.stderr);
     assert!(run.stderr.contains("max_pages"), "{}", run.stderr);
@@ -418,12 +411,10 @@ fn a_bad_config_exits_2_naming_file_and_line_and_crawls_nothing() {
 
 #[test]
 fn only_with_an_unknown_name_is_a_usage_error() {
-    let dir = tempfile::tempdir().unwrap();
-    write_targets(
-        dir.path(),
+    let (_dir, run) = audit_site(
         "[[target]]\nname = \"a\"\nurl = \"https://a.test/\"\n",
+        &args(&["audit", "--only", "b"]),
     );
-    let run = cookie_audit(dir.path(), &args(&["audit", "--only", "b"]));
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--only b"), "{}", run.stderr);
 }

@@ -39,11 +39,9 @@ struct Audit {
 
 /// Writes `targets_toml`, audits it with `resolve` (`--resolve` arguments) and reads the reports.
 fn audit(targets_toml: &str, resolve: &[String]) -> Audit {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    write_targets(dir.path(), targets_toml);
     let mut argv = args(&["audit", "--targets", "targets.toml", "--out", "reports"]);
     argv.extend(resolve.iter().cloned());
-    let run = cookie_audit(dir.path(), &argv);
+    let (dir, run) = audit_site(targets_toml, &argv);
     let json = read_report(dir.path(), "reports/latest.json", &run);
     let report = serde_json::from_str(&json)
         .unwrap_or_else(|e| panic!("report.json is not valid JSON ({e}):\n{json}"));
@@ -791,7 +789,7 @@ fn a_max_age_beyond_64_bits_on_a_declared_cookie_keeps_its_target() {
     );
     let target = audit.target("overflow");
     assert_eq!(target["status"], "audited");
-    assert_eq!(target["charter"]["status"], "parsed");
+    assert_charter_status(&target["charter"], "parsed");
     let big = cookie(target, "big");
     assert!(
         big["lifetime_seconds"].as_i64().unwrap_or(0) > 400 * 86_400,
@@ -983,7 +981,7 @@ fn markup_from_the_web_reaches_the_html_report_only_escaped() {
             .any(|raw| raw.contains("<script>alert(7)</script>"))
     );
     let charter = &target["charter"];
-    assert_eq!(charter["status"], "parsed", "{charter:#}");
+    assert_charter_status(charter, "parsed");
     let session = list(&charter["declared"])
         .iter()
         .find(|d| d["name"] == "sessionid")
@@ -1174,14 +1172,11 @@ fn assert_refused(toml: &str, line: usize, message: &str, help: &str) {
         log.log(host, path);
         html(200, &[("set-cookie", b"crawled=1; Path=/")], "crawled")
     });
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    write_targets(
-        dir.path(),
-        &toml.replace("{port}", &server.port.to_string()),
+    let argv = server.argv(
+        &["audit", "--targets", "targets.toml", "--out", "reports"],
+        &["www.good.test", "www.other.test"],
     );
-    let mut argv = args(&["audit", "--targets", "targets.toml", "--out", "reports"]);
-    argv.extend(server.resolve_args(&["www.good.test", "www.other.test"]));
-    let run = cookie_audit(dir.path(), &argv);
+    let (dir, run) = audit_site(&toml.replace("{port}", &server.port.to_string()), &argv);
     assert_eq!(
         run.code, 2,
         "stdout: {}\nstderr: {}",

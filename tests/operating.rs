@@ -4,7 +4,6 @@
 mod common;
 
 use std::ffi::OsStr;
-use std::path::Path;
 use std::process::Command;
 
 use common::*;
@@ -21,17 +20,9 @@ fn portal() -> Server {
     })
 }
 
-fn four_targets(dir: &Path, port: u16) -> Vec<String> {
-    let mut toml = String::from("[defaults]\ndelay_ms = 0\nmax_pages = 3\n");
-    let mut hosts = Vec::new();
-    for i in 0..4 {
-        toml.push_str(&format!(
-            "\n[[target]]\nname = \"t{i}\"\nurl = \"http://www.t{i}.test:{port}/\"\n"
-        ));
-        hosts.push(format!("www.t{i}.test"));
-    }
-    write_targets(dir, &toml);
-    hosts
+/// A site of four targets, `t0`… `t3` on `www.t0.test`… at `port`; with their host names.
+fn four_targets(port: u16) -> (tempfile::TempDir, Vec<String>) {
+    numbered_site("t", 4, port, "delay_ms = 0\nmax_pages = 3")
 }
 
 fn names(report: &Value) -> Vec<&str> {
@@ -47,11 +38,8 @@ fn names(report: &Value) -> Vec<&str> {
 #[test]
 fn progress_bars_show_on_a_terminal_only() {
     let server = portal();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let hosts = four_targets(dir.path(), server.port);
-    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
-    let mut argv = args(&["audit"]);
-    argv.extend(server.resolve_args(&hosts));
+    let (dir, hosts) = four_targets(server.port);
+    let argv = server.argv(&["audit"], &hosts);
 
     let piped = cookie_audit(dir.path(), &argv);
     assert_eq!(piped.code, 0, "{}", piped.stderr);
@@ -82,19 +70,17 @@ fn progress_bars_show_on_a_terminal_only() {
 #[test]
 fn json_logs_are_one_object_per_line() {
     let server = portal();
-    let dir = tempfile::tempdir().expect("tempdir");
     let port = server.port;
     let closed = closed_port();
-    write_targets(
-        dir.path(),
-        &format!(
-            "[defaults]\ndelay_ms = 0\nmax_pages = 2\n\n[[target]]\nname = \"ok\"\n\
-             url = \"http://www.ok.test:{port}/\"\n\n[[target]]\nname = \"down\"\n\
-             url = \"http://127.0.0.1:{closed}/\"\n"
-        ),
+    let dir = site_dir(&format!(
+        "[defaults]\ndelay_ms = 0\nmax_pages = 2\n\n[[target]]\nname = \"ok\"\n\
+         url = \"http://www.ok.test:{port}/\"\n\n[[target]]\nname = \"down\"\n\
+         url = \"http://127.0.0.1:{closed}/\"\n"
+    ));
+    let argv = server.argv(
+        &["audit", "--log-format", "json", "-v", "--fail-on", "info"],
+        &["www.ok.test"],
     );
-    let mut argv = args(&["audit", "--log-format", "json", "-v", "--fail-on", "info"]);
-    argv.extend(server.resolve_args(&["www.ok.test"]));
     let run = cookie_audit(dir.path(), &argv);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let lines: Vec<Value> = run
@@ -130,14 +116,11 @@ fn json_logs_are_one_object_per_line() {
 #[test]
 fn shards_of_an_indexed_job_merge_into_the_whole_run() {
     let server = portal();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let hosts = four_targets(dir.path(), server.port);
-    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    let (dir, hosts) = four_targets(server.port);
     let mut paths = Vec::new();
     for index in ["0", "1"] {
         let out = format!("shard-{index}");
-        let mut argv = args(&["audit", "--shards", "2", "--out", &out]);
-        argv.extend(server.resolve_args(&hosts));
+        let argv = server.argv(&["audit", "--shards", "2", "--out", &out], &hosts);
         let run = cookie_audit_with_env(
             dir.path(),
             &argv,
@@ -167,12 +150,9 @@ fn shards_of_an_indexed_job_merge_into_the_whole_run() {
     .expect("valid");
     assert_eq!(report["totals"]["audited"], 4);
 
-    let mut argv = args(&["audit", "--shards", "2"]);
-    argv.extend(server.resolve_args(&hosts));
-    let output = Command::new(env!("CARGO_BIN_EXE_cookie-audit"))
-        .current_dir(dir.path())
+    let argv = server.argv(&["audit", "--shards", "2"], &hosts);
+    let output = binary(dir.path(), &argv)
         .env_remove("JOB_COMPLETION_INDEX")
-        .args(&argv)
         .output()
         .expect("run");
     assert_eq!(output.status.code(), Some(2));
@@ -184,22 +164,20 @@ fn shards_of_an_indexed_job_merge_into_the_whole_run() {
 #[test]
 fn a_plain_list_of_urls_is_a_run_with_the_defaults_of_targets_toml() {
     let server = portal();
-    let dir = tempfile::tempdir().expect("tempdir");
     let port = server.port;
-    write_targets(
-        dir.path(),
-        &format!(
-            "[defaults]\ndelay_ms = 0\nmax_pages = 1\n\n[[target]]\nname = \"not-in-the-list\"\n\
-             url = \"http://www.other.test:{port}/\"\n"
-        ),
-    );
+    let dir = site_dir(&format!(
+        "[defaults]\ndelay_ms = 0\nmax_pages = 1\n\n[[target]]\nname = \"not-in-the-list\"\n\
+         url = \"http://www.other.test:{port}/\"\n"
+    ));
     std::fs::write(
         dir.path().join("portals.txt"),
         format!("# nightly list\nhttp://www.one.test:{port}/\n\n  http://www.two.test:{port}/  \n"),
     )
     .expect("list");
-    let mut argv = args(&["audit", "--targets-list", "portals.txt"]);
-    argv.extend(server.resolve_args(&["www.one.test", "www.two.test", "www.other.test"]));
+    let argv = server.argv(
+        &["audit", "--targets-list", "portals.txt"],
+        &["www.one.test", "www.two.test", "www.other.test"],
+    );
     let run = cookie_audit(dir.path(), &argv);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = latest_report(dir.path());
@@ -217,8 +195,7 @@ fn a_plain_list_of_urls_is_a_run_with_the_defaults_of_targets_toml() {
         format!("http://www.one.test:{port}/\nwww.two.test\n"),
     )
     .expect("list");
-    let mut argv = args(&["audit", "--targets-list", "bad.txt"]);
-    argv.extend(server.resolve_args(&["www.one.test"]));
+    let argv = server.argv(&["audit", "--targets-list", "bad.txt"], &["www.one.test"]);
     let run = cookie_audit(dir.path(), &argv);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("bad.txt:2:1"), "{}", run.stderr);

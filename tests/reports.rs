@@ -44,15 +44,11 @@ impl Site {
     fn new() -> Site {
         let changed = Arc::new(AtomicBool::new(false));
         let server = Server::start(portal(changed.clone()));
-        let dir = tempfile::tempdir().unwrap();
-        write_targets(
-            dir.path(),
-            &format!(
-                "[defaults]\ndelay_ms = 0\nmax_pages = 2\n\n[[target]]\nname = \"one\"\nurl = \"http://www.one.test:{p}/\"\n\n\
-                 [[target]]\nname = \"two\"\nurl = \"http://www.two.test:{p}/\"\n",
-                p = server.port
-            ),
-        );
+        let dir = site_dir(&format!(
+            "[defaults]\ndelay_ms = 0\nmax_pages = 2\n\n[[target]]\nname = \"one\"\nurl = \"http://www.one.test:{p}/\"\n\n\
+             [[target]]\nname = \"two\"\nurl = \"http://www.two.test:{p}/\"\n",
+            p = server.port
+        ));
         Site {
             server,
             changed,
@@ -61,8 +57,9 @@ impl Site {
     }
 
     fn audit(&self, extra: &[&str]) -> Run {
-        let mut argv = args(&["audit"]);
-        argv.extend(self.server.resolve_args(&["www.one.test", "www.two.test"]));
+        let mut argv = self
+            .server
+            .argv(&["audit"], &["www.one.test", "www.two.test"]);
         argv.extend(args(extra));
         let run = cookie_audit(self.dir.path(), &argv);
         assert!(

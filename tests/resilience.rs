@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -16,9 +15,7 @@ use serde_json::Value;
 
 /// Spawns `cookie-audit` in `dir` without waiting for it.
 fn spawn(dir: &Path, argv: &[String]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_cookie-audit"))
-        .current_dir(dir)
-        .args(argv)
+    binary(dir, argv)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -123,13 +120,11 @@ url = "http://www.waiting.test:PORT/"
 
 fn slow_setup(arrived: mpsc::Sender<String>) -> (Server, tempfile::TempDir, Vec<String>) {
     let server = slow_portal(arrived);
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_targets(
-        dir.path(),
-        &SLOW_TARGETS.replace("PORT", &server.port.to_string()),
+    let dir = site_dir(&SLOW_TARGETS.replace("PORT", &server.port.to_string()));
+    let argv = server.argv(
+        &["audit", "--parallel-targets", "1"],
+        &["www.slow.test", "www.waiting.test"],
     );
-    let mut argv = args(&["audit", "--parallel-targets", "1"]);
-    argv.extend(server.resolve_args(&["www.slow.test", "www.waiting.test"]));
     (server, dir, argv)
 }
 
@@ -245,12 +240,9 @@ fn the_target_timeout_stops_a_slow_target_and_the_run_goes_on() {
         ),
         _ => html(404, &[], "not found"),
     });
-    let dir = tempfile::tempdir().expect("tempdir");
     let port = server.port;
-    write_targets(
-        dir.path(),
-        &format!(
-            r#"[defaults]
+    let dir = site_dir(&format!(
+        r#"[defaults]
 delay_ms = 0
 timeout_secs = 600
 
@@ -269,10 +261,11 @@ name = "fine"
 url = "http://www.fine.test:{port}/"
 max_pages = 1
 "#
-        ),
+    ));
+    let argv = server.argv(
+        &["audit"],
+        &["www.slow.test", "www.silent.test", "www.fine.test"],
     );
-    let mut argv = args(&["audit"]);
-    argv.extend(server.resolve_args(&["www.slow.test", "www.silent.test", "www.fine.test"]));
     let run = finish(spawn(dir.path(), &argv), Duration::from_secs(120));
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = latest_report(dir.path());
@@ -329,11 +322,8 @@ fn a_query_string_trap_gets_only_its_budget() {
             html(200, &[], "<p>about</p>")
         }
     });
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_targets(
-        dir.path(),
-        &format!(
-            r#"[[target]]
+    let dir = site_dir(&format!(
+        r#"[[target]]
 name = "trap"
 url = "http://www.trap.test:{}/"
 max_pages = 200
@@ -342,11 +332,9 @@ delay_ms = 0
 concurrency = 4
 max_queries_per_path = 7
 "#,
-            server.port
-        ),
-    );
-    let mut argv = args(&["audit"]);
-    argv.extend(server.resolve_args(&["www.trap.test"]));
+        server.port
+    ));
+    let argv = server.argv(&["audit"], &["www.trap.test"]);
     let run = finish(spawn(dir.path(), &argv), Duration::from_secs(120));
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = latest_report(dir.path());
@@ -384,20 +372,15 @@ fn credentials_in_urls_never_reach_reports_or_logs() {
             _ => html(200, &[], "<p>inner</p>"),
         }
     });
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_targets(
-        dir.path(),
-        &format!(
-            r#"[[target]]
+    let dir = site_dir(&format!(
+        r#"[[target]]
 name = "staging"
 url = "http://auditor:TargetPassw0rd@www.staging.test:{}/"
 delay_ms = 0
 "#,
-            server.port
-        ),
-    );
-    let mut argv = args(&["audit", "-vv"]);
-    argv.extend(server.resolve_args(&["www.staging.test"]));
+        server.port
+    ));
+    let argv = server.argv(&["audit", "-vv"], &["www.staging.test"]);
     let run = finish(spawn(dir.path(), &argv), Duration::from_secs(120));
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = latest_report(dir.path());
@@ -444,14 +427,10 @@ fn values_portal() -> Server {
 fn cookie_values_are_kept_only_with_record_values() {
     for record in [false, true] {
         let server = values_portal();
-        let dir = tempfile::tempdir().expect("tempdir");
-        write_targets(
-            dir.path(),
-            &format!(
-                "[[target]]\nname = \"p\"\nurl = \"http://www.values.test:{}/\"\nmax_pages = 1\n",
-                server.port
-            ),
-        );
+        let dir = site_dir(&format!(
+            "[[target]]\nname = \"p\"\nurl = \"http://www.values.test:{}/\"\nmax_pages = 1\n",
+            server.port
+        ));
         let mut argv = args(&["audit", "-vv"]);
         if record {
             argv.push("--record-values".into());
@@ -495,17 +474,12 @@ fn an_unwritable_out_is_refused_before_crawling() {
         *counted.lock().expect("count") += 1;
         html(200, &[], "<p>hi</p>")
     });
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_targets(
-        dir.path(),
-        &format!(
-            "[[target]]\nname = \"p\"\nurl = \"http://www.out.test:{}/\"\n",
-            server.port
-        ),
-    );
+    let dir = site_dir(&format!(
+        "[[target]]\nname = \"p\"\nurl = \"http://www.out.test:{}/\"\n",
+        server.port
+    ));
     std::fs::write(dir.path().join("a-file"), "not a folder").expect("file");
-    let mut argv = args(&["audit", "--out", "a-file/reports"]);
-    argv.extend(server.resolve_args(&["www.out.test"]));
+    let argv = server.argv(&["audit", "--out", "a-file/reports"], &["www.out.test"]);
     let run = cookie_audit(dir.path(), &argv);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
@@ -534,17 +508,14 @@ fn a_full_disk_while_writing_keeps_the_previous_latest_intact() {
         }
         response
     });
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_targets(
-        dir.path(),
+    let argv = server.argv(&["audit"], &["www.full.test"]);
+    let (dir, first) = audit_site(
         &format!(
             "[[target]]\nname = \"p\"\nurl = \"http://www.full.test:{}/\"\nmax_pages = 1\n",
             server.port
         ),
+        &argv,
     );
-    let mut argv = args(&["audit"]);
-    argv.extend(server.resolve_args(&["www.full.test"]));
-    let first = cookie_audit(dir.path(), &argv);
     assert_eq!(first.code, 0, "{}", first.stderr);
     let latest_json = std::fs::read(dir.path().join("reports/latest.json")).expect("json");
     let latest_html = std::fs::read(dir.path().join("reports/latest.html")).expect("html");
@@ -553,24 +524,10 @@ fn a_full_disk_while_writing_keeps_the_previous_latest_intact() {
         "the report outgrows the limit"
     );
 
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cookie-audit"));
-    command.current_dir(dir.path()).args(&argv);
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            // Writes beyond 16 KiB fail with EFBIG instead of killing the process (SIGXFSZ).
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            let limit = libc::rlimit {
-                rlim_cur: 16 * 1024,
-                rlim_max: 16 * 1024,
-            };
-            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let output = command.output().expect("run");
+    // Writes beyond 16 KiB fail with EFBIG instead of killing the process (SIGXFSZ).
+    let output = with_rlimit(&mut binary(dir.path(), &argv), Rlimit::FileSize, 16 * 1024)
+        .output()
+        .expect("run");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("cannot write"), "{stderr}");
@@ -592,26 +549,6 @@ fn a_full_disk_while_writing_keeps_the_previous_latest_intact() {
     assert_eq!(left.len(), 1, "only the first run's folder: {left:?}");
 }
 
-/// Writes a targets.toml of `count` targets, `t0`, `t1`… on `www.{stem}0.test`… at `port`,
-/// under `[defaults]` of `defaults`; returns their host names in order.
-fn numbered_targets(
-    dir: &Path,
-    stem: &str,
-    count: usize,
-    port: u16,
-    defaults: &str,
-) -> Vec<String> {
-    let hosts: Vec<String> = (0..count).map(|i| format!("www.{stem}{i}.test")).collect();
-    let mut toml = format!("[defaults]\n{defaults}\n");
-    for (i, host) in hosts.iter().enumerate() {
-        toml.push_str(&format!(
-            "\n[[target]]\nname = \"t{i}\"\nurl = \"http://{host}:{port}/\"\n"
-        ));
-    }
-    write_targets(dir, &toml);
-    hosts
-}
-
 /// Many targets under a low file-descriptor limit: sockets are bounded by the run (targets in
 /// parallel, each session's connections closed when its target is done), so every target is
 /// audited.
@@ -625,39 +562,25 @@ fn many_targets_fit_in_a_small_file_descriptor_limit() {
             r#"<a href="/a">a</a><a href="/b">b</a>"#,
         )
     });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let hosts = numbered_targets(
-        dir.path(),
+    let (dir, hosts) = numbered_site(
         "portal",
         TARGETS,
         server.port,
         "delay_ms = 0\nmax_pages = 3\nconcurrency = 2",
     );
-    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
-    let mut argv = args(&[
-        "audit",
-        "--parallel-targets",
-        "8",
-        "--max-connections",
-        "16",
-    ]);
-    argv.extend(server.resolve_args(&hosts));
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cookie-audit"));
-    command.current_dir(dir.path()).args(&argv);
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 100,
-                rlim_max: 100,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let output = command.output().expect("run");
+    let argv = server.argv(
+        &[
+            "audit",
+            "--parallel-targets",
+            "8",
+            "--max-connections",
+            "16",
+        ],
+        &hosts,
+    );
+    let output = with_rlimit(&mut binary(dir.path(), &argv), Rlimit::OpenFiles, 100)
+        .output()
+        .expect("run");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     let report = latest_report(dir.path());
@@ -679,17 +602,8 @@ fn targets_take_their_turns_in_the_order_given() {
             r#"<a href="/a">a</a>"#,
         )
     });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let hosts = numbered_targets(
-        dir.path(),
-        "turn",
-        TARGETS,
-        server.port,
-        "delay_ms = 0\nmax_pages = 2",
-    );
-    let host_refs: Vec<&str> = hosts.iter().map(String::as_str).collect();
-    let mut argv = args(&["audit", "--parallel-targets", "1"]);
-    argv.extend(server.resolve_args(&host_refs));
+    let (dir, hosts) = numbered_site("turn", TARGETS, server.port, "delay_ms = 0\nmax_pages = 2");
+    let argv = server.argv(&["audit", "--parallel-targets", "1"], &hosts);
     let run = cookie_audit(dir.path(), &argv);
     assert_eq!(run.code, 0, "{}", run.stderr);
 

@@ -3,6 +3,7 @@
 
 use std::ffi::OsStr;
 use std::net::{SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Request, Response};
+use tempfile::TempDir;
 
 /// A handler: (host without port, path and query, request headers) → response.
 pub type Handler = dyn Fn(&str, &str, &HeaderMap) -> Response<Body> + Send + Sync;
@@ -47,16 +49,23 @@ impl Server {
     }
 
     /// `--resolve` arguments sending each of `hosts` to this server.
-    pub fn resolve_args(&self, hosts: &[&str]) -> Vec<String> {
+    pub fn resolve_args(&self, hosts: &[impl AsRef<str>]) -> Vec<String> {
         hosts
             .iter()
             .flat_map(|h| {
                 [
                     "--resolve".to_string(),
-                    format!("{h}:{}:127.0.0.1", self.port),
+                    format!("{}:{}:127.0.0.1", h.as_ref(), self.port),
                 ]
             })
             .collect()
+    }
+
+    /// The arguments `list`, then the `--resolve` arguments sending each of `hosts` here.
+    pub fn argv(&self, list: &[&str], hosts: &[impl AsRef<str>]) -> Vec<String> {
+        let mut argv = args(list);
+        argv.extend(self.resolve_args(hosts));
+        argv
     }
 }
 
@@ -146,9 +155,7 @@ pub fn cookie_audit(dir: &Path, args: &[String]) -> Run {
 
 /// Runs `cookie-audit` with `args` in `dir`, with `env` added to its environment.
 pub fn cookie_audit_with_env(dir: &Path, args: &[String], env: &[(&str, &OsStr)]) -> Run {
-    let output: Output = Command::new(env!("CARGO_BIN_EXE_cookie-audit"))
-        .current_dir(dir)
-        .args(args)
+    let output: Output = binary(dir, args)
         .envs(env.iter().copied())
         .output()
         .expect("run cookie-audit");
@@ -157,6 +164,50 @@ pub fn cookie_audit_with_env(dir: &Path, args: &[String], env: &[(&str, &OsStr)]
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The `cookie-audit` command with `args`, to run in `dir`: for a test that spawns it, limits
+/// it or changes its environment before it runs.
+pub fn binary(dir: &Path, args: &[String]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cookie-audit"));
+    command.current_dir(dir).args(args);
+    command
+}
+
+/// A resource of the binary's process that a test limits, standing in for a full disk or a
+/// machine short of file descriptors.
+#[derive(Clone, Copy, Debug)]
+pub enum Rlimit {
+    /// The largest file it may write (`RLIMIT_FSIZE`), in bytes.
+    FileSize,
+    /// How many files and sockets it may hold open (`RLIMIT_NOFILE`).
+    OpenFiles,
+}
+
+/// Limits `resource` to `limit` (soft and hard) in the process `command` starts. Under a
+/// file-size limit SIGXFSZ is ignored, so a write beyond it fails with EFBIG instead of killing
+/// the process.
+pub fn with_rlimit(command: &mut Command, resource: Rlimit, limit: libc::rlim_t) -> &mut Command {
+    let (resource, ignore_sigxfsz) = match resource {
+        Rlimit::FileSize => (libc::RLIMIT_FSIZE, true),
+        Rlimit::OpenFiles => (libc::RLIMIT_NOFILE, false),
+    };
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            if ignore_sigxfsz {
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            }
+            let limit = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(resource, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
     }
 }
 
@@ -183,6 +234,46 @@ pub fn write_targets(dir: &Path, toml: &str) -> PathBuf {
     let path = dir.join("targets.toml");
     std::fs::write(&path, toml).expect("write targets.toml");
     path
+}
+
+/// A new temporary folder holding `targets.toml` with `toml`, where a test runs the binary; it
+/// is removed when dropped.
+pub fn site_dir(toml: &str) -> TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_targets(dir.path(), toml);
+    dir
+}
+
+/// Runs `cookie-audit` with `args` in a new [`site_dir`] of `toml`; the folder, with the
+/// reports the run wrote, lasts as long as the `TempDir` returned.
+pub fn audit_site(toml: &str, args: &[String]) -> (TempDir, Run) {
+    let dir = site_dir(toml);
+    let run = cookie_audit(dir.path(), args);
+    (dir, run)
+}
+
+/// A [`site_dir`] of `count` targets, `t0`, `t1`… on `www.{stem}0.test`… at `port`, under
+/// `[defaults]` of `defaults`; with their host names in order.
+pub fn numbered_site(
+    stem: &str,
+    count: usize,
+    port: u16,
+    defaults: &str,
+) -> (TempDir, Vec<String>) {
+    let hosts: Vec<String> = (0..count).map(|i| format!("www.{stem}{i}.test")).collect();
+    let mut toml = format!("[defaults]\n{defaults}\n");
+    for (i, host) in hosts.iter().enumerate() {
+        toml.push_str(&format!(
+            "\n[[target]]\nname = \"t{i}\"\nurl = \"http://{host}:{port}/\"\n"
+        ));
+    }
+    (site_dir(&toml), hosts)
+}
+
+/// Asserts that a report's `charter` object has `status`, showing the whole charter if not.
+#[track_caller]
+pub fn assert_charter_status(charter: &serde_json::Value, status: &str) {
+    assert_eq!(charter["status"], status, "{charter:#}");
 }
 
 /// Reads `reports/latest.json` under `dir`.
