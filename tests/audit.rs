@@ -172,7 +172,7 @@ fn every_finding_kind_appears_where_it_should_and_nowhere_else() {
     assert_eq!(declared_as("_ga"), "_ga");
     assert_eq!(declared_as("IDE"), Value::Null);
 
-    // Severities as DESIGN says, counted in totals over audited targets.
+    // Severities as README.md says, counted in totals over audited targets.
     let severity = |target: &Value, kind: &str, cookie: &str| {
         target["findings"]
             .as_array()
