@@ -27,55 +27,8 @@ const TEMPLATE: &str = include_str!("report.html.j2");
 
 /// Sorts tables on a header click and filters cookie tables; the page is complete without it.
 /// Its last statement marks `<body data-ready="1">` so a browser test can tell that it ran.
-const SCRIPT: &str = r#"(function () {
-  "use strict";
-  var each = function (list, f) { Array.prototype.forEach.call(list, f); };
-  var key = function (cell) {
-    var v = cell.getAttribute("data-sort");
-    if (v === null) { v = cell.textContent.trim(); }
-    var n = Number(v);
-    return v !== "" && !isNaN(n) ? n : v.toLowerCase();
-  };
-  each(document.querySelectorAll("table.sortable"), function (table) {
-    if (!table.tHead || !table.tBodies.length) { return; }
-    var heads = table.tHead.rows[0].cells;
-    each(heads, function (th, col) {
-      var button = document.createElement("button");
-      button.type = "button";
-      while (th.firstChild) { button.appendChild(th.firstChild); }
-      th.appendChild(button);
-      button.addEventListener("click", function () {
-        var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
-        each(heads, function (h) { h.removeAttribute("aria-sort"); });
-        th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        rows.sort(function (a, b) {
-          var x = key(a.cells[col]), y = key(b.cells[col]);
-          if (typeof x !== typeof y) { x = String(x); y = String(y); }
-          return (x < y ? -1 : x > y ? 1 : 0) * dir;
-        });
-        each(rows, function (row) { body.appendChild(row); });
-      });
-    });
-  });
-  each(document.querySelectorAll("table.filterable"), function (table) {
-    var wrap = table.parentNode;
-    var input = document.createElement("input");
-    input.type = "search";
-    input.className = "filter";
-    input.placeholder = "Filter " + (table.getAttribute("data-filter") || "rows") + "\u2026";
-    input.setAttribute("aria-label", input.placeholder);
-    wrap.parentNode.insertBefore(input, wrap);
-    input.addEventListener("input", function () {
-      var q = input.value.trim().toLowerCase();
-      each(table.tBodies[0].rows, function (row) {
-        row.hidden = q !== "" && row.textContent.toLowerCase().indexOf(q) < 0;
-      });
-    });
-  });
-  document.body.setAttribute("data-ready", "1");
-})();"#;
+// The file's final newline is no part of the script: the CSP hash covers these exact bytes.
+const SCRIPT: &str = include_str!("report.js").trim_ascii_end();
 
 /// Why the HTML could not be rendered.
 #[derive(Debug, thiserror::Error)]
