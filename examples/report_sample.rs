@@ -6,7 +6,7 @@
 //!     file:///tmp/report-sample.html
 //! ```
 
-use cookie_audit::report::html::render;
+use cookie_audit::report::render::html::render;
 use cookie_audit::types::{Report, Totals};
 use serde_json::{Value, json};
 

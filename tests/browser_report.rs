@@ -16,7 +16,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::chromium;
-use cookie_audit::report::html::render;
+use cookie_audit::report::render::html::render;
 use cookie_audit::types::{Report, Totals};
 use serde_json::{Value, json};
 

@@ -541,7 +541,7 @@ fn run_diff(args: DiffArgs) -> u8 {
             }
         }
     } else {
-        print!("{}", diff::render_text(&changes));
+        print!("{}", crate::report::render::text::render_text(&changes));
     }
     if changes.changed && args.fail_on_change {
         EXIT_FINDINGS
@@ -561,7 +561,7 @@ fn run_render(args: RenderArgs) -> u8 {
     let output = args
         .output
         .unwrap_or_else(|| args.report.with_extension("html"));
-    let written = crate::report::html::render(&report)
+    let written = crate::report::render::html::render(&report)
         .map_err(|e| e.to_string())
         .and_then(|html| write_atomically(&output, html.as_bytes()).map_err(|e| e.to_string()));
     match written {

@@ -10,10 +10,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{Value, json};
 
-use crate::site::Party;
 use crate::types::{
     CharterStatus, CookieChange, CookieKey, FieldChange, Finding, FindingKey, ObservedCookie,
-    Report, ReportDiff, Severity, TargetDiff, TargetReport, TargetStatus,
+    Report, ReportDiff, TargetDiff, TargetReport, TargetStatus,
 };
 
 /// Lifetimes computed from `Expires` drift by the seconds between two responses' `Date`s; a
@@ -281,147 +280,14 @@ fn finding_key(finding: &Finding) -> FindingKey {
     }
 }
 
-/// The diff for people: a short text, one block per changed target; "no changes" when none.
-///
-/// Every line ends with a newline. Strings that came from the web (cookie names, domains,
-/// messages quoting them) are stripped of control characters, so printing the text cannot drive
-/// the terminal.
-pub fn render_text(diff: &ReportDiff) -> String {
-    if diff.targets.is_empty() {
-        return "no changes\n".to_string();
-    }
-    let mut lines = Vec::new();
-    for target in &diff.targets {
-        render_target(target, &mut lines);
-    }
-    lines.into_iter().map(|line| line + "\n").collect()
-}
-
-fn render_target(target: &TargetDiff, lines: &mut Vec<String>) {
-    let name = clean(&target.name);
-    lines.push(match (&target.status, target.added, target.removed) {
-        (_, true, _) => format!("{name} (added)"),
-        (_, _, true) => format!("{name} (removed)"),
-        (Some([old, new]), _, _) => match &target.error {
-            Some(why) => format!("{name} ({} → {}): {}", clean(old), clean(new), clean(why)),
-            None => format!("{name} ({} → {})", clean(old), clean(new)),
-        },
-        (None, _, _) => name,
-    });
-    if let Some([old, new]) = &target.charter_status {
-        lines.push(format!("  charter {} → {}", clean(old), clean(new)));
-    }
-    for key in &target.cookies_appeared {
-        lines.push(format!("  + cookie {}", describe_cookie(key)));
-    }
-    for key in &target.cookies_vanished {
-        lines.push(format!("  - cookie {}", describe_cookie(key)));
-    }
-    for change in &target.cookies_changed {
-        lines.push(describe_change(change));
-    }
-    for name in &target.declarations_added {
-        lines.push(format!("  + declared {}", clean(name)));
-    }
-    for name in &target.declarations_removed {
-        lines.push(format!("  - declared {}", clean(name)));
-    }
-    for finding in &target.findings_opened {
-        let message = clean(&finding.message);
-        lines.push(format!(
-            "  + finding {}: {message}",
-            describe_finding(finding)
-        ));
-    }
-    for finding in &target.findings_closed {
-        lines.push(format!("  - finding {}", describe_finding(finding)));
-    }
-}
-
-fn describe_cookie(key: &CookieKey) -> String {
-    let party = match key.party {
-        Party::First => "first-party",
-        Party::Third => "third-party",
-    };
-    format!(
-        "{} ({} {}) {party}",
-        clean(&key.name),
-        clean(&key.domain),
-        clean(&key.path)
-    )
-}
-
-fn describe_change(change: &CookieChange) -> String {
-    let fields: Vec<String> = change
-        .changes
-        .iter()
-        .map(|field| {
-            format!(
-                "{} {} → {}",
-                clean(&field.field),
-                describe_value(&field.old),
-                describe_value(&field.new)
-            )
-        })
-        .collect();
-    let key = &change.key;
-    format!(
-        "  ~ cookie {} ({} {}): {}",
-        clean(&key.name),
-        clean(&key.domain),
-        clean(&key.path),
-        fields.join("; ")
-    )
-}
-
-/// Strings quoted so that `null` and a reason reading "null" stay apart.
-fn describe_value(value: &Value) -> String {
-    match value {
-        Value::String(text) => format!("\"{}\"", clean(text)),
-        other => clean(&other.to_string()),
-    }
-}
-
-fn describe_finding(finding: &FindingKey) -> String {
-    let severity = match finding.severity {
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-        Severity::Info => "info",
-    };
-    match &finding.cookie {
-        Some(cookie) => format!(
-            "{severity} {} {}",
-            clean(finding.kind.as_str()),
-            clean(cookie)
-        ),
-        None => format!("{severity} {}", clean(finding.kind.as_str())),
-    }
-}
-
-/// `text` safe to print on one terminal line: line breaks and tabs become spaces, other
-/// control characters (ESC and CSI start escape sequences) and bidirectional overrides (which
-/// make a terminal show text in another order than it is) are dropped.
-fn clean(text: &str) -> String {
-    text.chars()
-        .filter_map(|c| match c {
-            '\t' | '\n' | '\r' => Some(' '),
-            c if c.is_control() || is_bidi_control(c) => None,
-            c => Some(c),
-        })
-        .collect()
-}
-
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
     use crate::report::load::fixtures::{cookie, failed_target, finding, report, target};
+    use crate::site::Party;
+    use crate::types::Severity;
 
     fn one_target_diff(old: TargetReport, new: TargetReport) -> TargetDiff {
         let result = diff(&report("old", vec![old]), &report("new", vec![new]));
@@ -610,27 +476,6 @@ mod tests {
     }
 
     #[test]
-    fn identical_reports_have_no_changes() {
-        let t = target(
-            "p.be",
-            vec![cookie("c", "p.be", 10)],
-            &["c"],
-            vec![finding("undeclared", "high", Some("c"), "m")],
-        );
-        let result = diff(
-            &report("r1", vec![t.clone(), failed_target("down.be", "refused")]),
-            &report("r2", vec![t, failed_target("down.be", "refused")]),
-        );
-        assert!(!result.changed);
-        assert!(result.targets.is_empty(), "{result:?}");
-        assert_eq!(
-            (result.old_run.as_str(), result.new_run.as_str()),
-            ("r1", "r2")
-        );
-        assert_eq!(render_text(&result), "no changes\n");
-    }
-
-    #[test]
     fn targets_added_and_removed_follow_the_new_order_then_the_old() {
         let same = || target("same.be", vec![], &[], vec![]);
         let old = report("a", vec![target("gone.be", vec![], &[], vec![]), same()]);
@@ -678,82 +523,5 @@ mod tests {
         assert_eq!(up.status, Some(["failed".into(), "audited".into()]));
         assert!(up.cookies_appeared.is_empty() && up.findings_opened.is_empty());
         assert!(up.charter_status.is_none() && up.declarations_added.is_empty());
-    }
-
-    #[test]
-    fn render_text_lists_each_change_of_a_target() {
-        let mut insecure = cookie("csrftoken", "p.be", 63_072_000);
-        insecure["secure"] = json!(false);
-        let mut third = cookie("_ga", "p.be", 10);
-        third["party"] = json!("third");
-        let old = target(
-            "p.be",
-            vec![
-                cookie("csrftoken", "p.be", 31_449_600),
-                cookie("old", "p.be", 1),
-            ],
-            &["sessionid"],
-            vec![finding(
-                "insecure_attributes",
-                "low",
-                Some("sessionid"),
-                "x",
-            )],
-        );
-        let new = target(
-            "p.be",
-            vec![third, insecure],
-            &["_pk_id.*"],
-            vec![finding(
-                "set_without_consent",
-                "high",
-                Some("_ga"),
-                "Ask first.",
-            )],
-        );
-        let old = report("a", vec![old, target("down.be", vec![], &[], vec![])]);
-        let new = report("b", vec![failed_target("down.be", "refused"), new]);
-        let text = render_text(&diff(&old, &new));
-        assert_eq!(
-            text,
-            "down.be (audited → failed): refused\n\
-             p.be\n  \
-             + cookie _ga (p.be /) third-party\n  \
-             - cookie old (p.be /) first-party\n  \
-             ~ cookie csrftoken (p.be /): secure true → false; lifetime_seconds 31449600 → 63072000\n  \
-             + declared _pk_id.*\n  \
-             - declared sessionid\n  \
-             + finding high set_without_consent _ga: Ask first.\n  \
-             - finding low insecure_attributes sessionid\n"
-        );
-    }
-
-    #[test]
-    fn render_text_strips_control_characters_from_web_strings() {
-        let mut blocked = cookie("c", "p.be", 10);
-        blocked["blocked"] = json!("bad\u{1b}]0;title\u{7}");
-        let old = target("p.be", vec![cookie("c", "p.be", 10)], &[], vec![]);
-        let new = target(
-            "p.be",
-            vec![blocked, cookie("evil\u{1b}[2J", "p.be\u{9b}31m", 1)],
-            &[],
-            vec![finding(
-                "undeclared",
-                "high",
-                Some("x\u{202e}"),
-                "line\nbreak\u{0}",
-            )],
-        );
-        let text = render_text(&diff(&report("a", vec![old]), &report("b", vec![new])));
-        let forbidden = |c: char| (c.is_control() && c != '\n') || is_bidi_control(c);
-        assert!(!text.chars().any(forbidden), "{text:?}");
-        assert!(text.contains("+ cookie evil[2J (p.be31m /)"), "{text}");
-        assert!(text.contains("blocked null → \"bad]0;title\""), "{text}");
-        assert!(text.contains(": line break\n"), "{text}");
-        assert_eq!(
-            text.lines().count(),
-            4,
-            "a newline in a message must not add a line: {text}"
-        );
     }
 }

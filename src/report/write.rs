@@ -35,7 +35,7 @@ pub enum WriteError {
     Serialize(#[from] serde_json::Error),
     /// The HTML report could not be rendered.
     #[error("cannot render the HTML report: {0}")]
-    Html(#[from] super::html::HtmlError),
+    Html(#[from] super::render::html::HtmlError),
 }
 
 /// Where a run's files were written.
@@ -90,7 +90,7 @@ pub fn write_run(out: &Path, report: &mut Report) -> Result<ReportPaths, WriteEr
     })
     .and_then(|json| {
         let html = stage_with(&paths.report_html, |w| {
-            Ok(super::html::render_to(report, w)?)
+            Ok(super::render::html::render_to(report, w)?)
         })?;
         persist(json, &paths.report_json)?;
         persist(html, &paths.report_html)

@@ -1,0 +1,597 @@
+//! The HTML report: one self-contained page that auditors read and forward.
+//!
+//! Rust decides everything (counts, the worst severity, human lifetimes, which URLs may become
+//! links, anchors); the template `report.html.j2` only lays it out. The template is registered as
+//! `report.html`, so minijinja escapes every value for HTML: strings that came from the web are
+//! never marked safe. The only safe value is the page's own inline script, whose SHA-256 the
+//! Content-Security-Policy names, so that even a markup injection that slipped past escaping
+//! could run no script and fetch nothing.
+
+mod changes;
+mod page;
+mod script;
+mod sev;
+mod target;
+mod words;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Serde;
+use minijinja::{Environment, UndefinedBehavior};
+
+use crate::types::Report;
+use page::PageView;
+
+const TEMPLATE: &str = include_str!("report.html.j2");
+
+/// Why the HTML could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum HtmlError {
+    /// The template failed to compile or to render; minijinja's message says where.
+    #[error("the HTML report template failed: {0}")]
+    Template(#[from] minijinja::Error),
+}
+
+/// The whole HTML report: one self-contained file.
+pub fn render(report: &Report) -> Result<String, HtmlError> {
+    let mut html = Vec::new();
+    render_to(report, &mut html)?;
+    // minijinja writes only `str`s, so the bytes are UTF-8.
+    Ok(String::from_utf8_lossy(&html).into_owned())
+}
+
+/// The HTML report written to `out` as it is rendered, so that a run of many pages never holds
+/// the whole page in memory beside the report.
+pub fn render_to(report: &Report, out: impl std::io::Write) -> Result<(), HtmlError> {
+    let mut env = Environment::new();
+    // A misspelt field in the template must fail the tests, not print nothing.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Block tags on their own lines leave no blank lines behind.
+    env.set_syntax(
+        SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()?,
+    );
+    // The `.html` name turns on minijinja's HTML auto-escaping for every value.
+    env.add_template("report.html", TEMPLATE)?;
+    let page = PageView::of(report);
+    env.get_template("report.html")?
+        .render_captured_to(Serde(page), out)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value as Json;
+    use serde_json::json;
+
+    use super::changes::field_value;
+    use super::script::{SCRIPT, base64, sha256_base64};
+    use super::sev::bar;
+    use super::words::{declared_lifetime, lifetime};
+    use crate::types::SeverityCounts;
+
+    /// A payload that would run script if it reached the page unescaped, tagged with the field
+    /// it goes into so that each field is checked on its own.
+    fn payload(field: &str) -> String {
+        format!("<script>alert('{field}')</script>\"><img src=x onerror=alert('{field}')>")
+    }
+
+    fn escaped(text: &str) -> String {
+        minijinja::HtmlEscape(text).to_string()
+    }
+
+    fn observed(name: &str, extra: Json) -> Json {
+        let mut cookie = json!({
+            "name": name, "domain": "example.org", "host_only": true, "path": "/",
+            "party": "first", "source": "http", "phase": "none",
+            "secure": true, "http_only": true, "same_site": "Lax",
+            "session": false, "lifetime_seconds": 33_696_000,
+            "value_length": 8, "set_by": "https://example.org/", "first_seen_on": "https://example.org/",
+            "seen_on_pages": 1, "declared_as": null, "blocked": null, "variants": []
+        });
+        merge(&mut cookie, extra);
+        cookie
+    }
+
+    fn target(name: &str, extra: Json) -> Json {
+        let mut target = json!({
+            "name": name, "url": "https://example.org/", "jurisdiction": "be", "engine": "http",
+            "status": "audited", "error": null,
+            "charter": {"source": "https://example.org/cookies", "status": "parsed", "error": null,
+                        "portal_url": null, "declared": []},
+            "crawl": {"pages": [], "requests": 3, "duration_ms": 1200, "subresources": 0},
+            "observed": [], "storage": [], "malformed_set_cookies": [], "findings": []
+        });
+        merge(&mut target, extra);
+        target
+    }
+
+    fn report(targets: Vec<Json>, changes: Json) -> Report {
+        let mut report: Report = serde_json::from_value(json!({
+            "schema_version": 1,
+            "tool": {"name": "cookie-audit", "version": "0.1.0"},
+            "run": {"id": "20261124T113550Z", "started_at": "2026-11-24T11:35:50Z",
+                    "finished_at": "2026-11-24T11:37:50Z", "engine": "http", "partial": false},
+            "targets": targets,
+            "totals": {"targets": 0, "audited": 0, "failed": 0,
+                       "findings": {"high": 0, "medium": 0, "low": 0, "info": 0}},
+            "changes": changes,
+        }))
+        .expect("a valid report");
+        report.totals = crate::types::Totals::of(&report.targets);
+        report
+    }
+
+    fn merge(base: &mut Json, extra: Json) {
+        if let (Some(base), Json::Object(extra)) = (base.as_object_mut(), extra) {
+            base.extend(extra);
+        }
+    }
+
+    /// The part of the page from `id="<id>"` to the end of that section.
+    fn section<'h>(html: &'h str, id: &str) -> &'h str {
+        let start = html
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no section {id}"));
+        let end = html[start..].find("</section>").expect("section end") + start;
+        &html[start..end]
+    }
+
+    fn hostile_report() -> Report {
+        let p = payload;
+        let cookie = observed(
+            &p("cookie-name"),
+            json!({"domain": p("cookie-domain"), "path": p("cookie-path"),
+                   "set_by": p("set-by"), "first_seen_on": p("first-seen-on"),
+                   "declared_as": p("declared-as"), "blocked": p("blocked")}),
+        );
+        let audited = target(
+            &p("target-name"),
+            json!({
+                "url": p("target-url"),
+                "charter": {"source": "javascript:alert(1)", "status": "unparsed",
+                            "error": p("charter-error"), "portal_url": " JavaScript:alert(2)",
+                            "declared": [{"name": p("decl-name"), "match": "exact",
+                                          "provider": p("decl-provider"), "service": p("decl-service"),
+                                          "purpose": p("decl-purpose"), "category": "necessary",
+                                          "duration": p("decl-duration"), "duration_seconds": null}]},
+                "crawl": {"pages": [{"url": p("page-url"), "status": 200, "depth": 0, "error": p("page-error"),
+                                     "final_url": null, "redirects": 0, "bytes": 1, "truncated": false}],
+                          "requests": 1, "duration_ms": 1, "subresources": 0},
+                "observed": [cookie.clone()],
+                "storage": [{"origin": p("storage-origin"), "kind": "local", "key": p("storage-key"),
+                             "value_length": 1, "set_by": p("storage-set-by"), "phase": "none"}],
+                "consent": {"accept": p("consent-accept"), "reject": p("consent-reject"),
+                            "phases": [{"phase": "none", "clicked": false, "error": null, "pages": 1},
+                                       {"phase": "reject", "clicked": false,
+                                        "error": p("consent-error"), "pages": 0},
+                                       {"phase": "accept", "clicked": true, "error": null,
+                                        "pages": 0}]},
+                "findings": [{"kind": "set_without_consent", "severity": "high", "cookie": p("cookie-name"),
+                              "message": p("finding-message"),
+                              "evidence": {"cookie": cookie, "note": p("evidence")}},
+                             {"kind": p("finding-kind"), "severity": "low", "cookie": null,
+                              "message": "m", "evidence": null}]
+            }),
+        );
+        let failed = target(
+            "failed",
+            json!({"status": "failed", "error": p("target-error"), "url": "javascript:alert(3)"}),
+        );
+        let key = json!({"name": p("appeared"), "domain": "d", "path": "/", "party": "third"});
+        report(
+            vec![audited, failed],
+            json!({"old_run": p("old-run"), "new_run": "n", "changed": true, "targets": [{
+                "name": p("target-name"), "added": false, "removed": false, "status": null,
+                "charter_status": [p("old-status"), "unparsed"],
+                "cookies_appeared": [key], "cookies_vanished": [],
+                "cookies_changed": [{"name": "c", "domain": "d", "path": "/", "party": "first",
+                                     "changes": [{"field": p("field"), "old": p("old-value"), "new": 1}]}],
+                "declarations_added": [p("declaration-added")], "declarations_removed": [],
+                "findings_opened": [{"kind": "undeclared", "cookie": "c", "severity": "high",
+                                     "message": p("opened")}],
+                "findings_closed": []
+            }, {
+                "name": p("gone"), "added": false, "removed": true, "status": null,
+                "charter_status": null, "cookies_appeared": [], "cookies_vanished": [],
+                "cookies_changed": [], "declarations_added": [], "declarations_removed": [],
+                "findings_opened": [], "findings_closed": []
+            }]}),
+        )
+    }
+
+    #[test]
+    fn every_string_from_the_web_is_escaped() {
+        let html = render(&hostile_report()).expect("renders");
+        let fields = [
+            "cookie-name",
+            "cookie-domain",
+            "cookie-path",
+            "set-by",
+            "first-seen-on",
+            "declared-as",
+            "blocked",
+            "target-name",
+            "target-url",
+            "charter-error",
+            "decl-name",
+            "decl-provider",
+            "decl-service",
+            "decl-purpose",
+            "decl-duration",
+            "page-url",
+            "page-error",
+            "storage-origin",
+            "storage-key",
+            "storage-set-by",
+            "consent-accept",
+            "consent-reject",
+            "consent-error",
+            "finding-message",
+            "finding-kind",
+            "target-error",
+            "old-run",
+            "old-status",
+            "appeared",
+            "field",
+            "old-value",
+            "declaration-added",
+            "opened",
+            "gone",
+        ];
+        for field in fields {
+            let raw = payload(field);
+            assert!(!html.contains(&raw), "{field} is in the page unescaped");
+            assert!(
+                html.contains(&escaped(&raw)),
+                "{field} is missing from the page"
+            );
+        }
+        // Evidence goes through JSON first: its quotes are backslashed, its markup still escaped.
+        assert!(html.contains("&lt;script&gt;alert(&#x27;evidence&#x27;)&lt;&#x2f;script&gt;"));
+        assert!(!html.contains("<script>alert("));
+        assert!(!html.contains("<img"), "no injected element at all");
+        assert_eq!(html.matches("<script").count(), 1, "only our own script");
+    }
+
+    #[test]
+    fn only_http_urls_become_links() {
+        let html = render(&hostile_report()).expect("renders");
+        for href in html.split("href=\"").skip(1) {
+            assert!(
+                href.starts_with('#') || href.starts_with("http:") || href.starts_with("https:"),
+                "unexpected link: {}",
+                &href[..href.len().min(40)]
+            );
+        }
+        assert!(
+            html.contains("javascript:alert(1)"),
+            "the source is still shown, as text"
+        );
+        assert!(!html.to_ascii_lowercase().contains("href=\"javascript"));
+
+        let mut safe = hostile_report();
+        safe.targets[0].charter.source = Some("https://example.org/cookies".into());
+        let html = render(&safe).expect("renders");
+        assert!(html.contains("href=\"https:&#x2f;&#x2f;example.org&#x2f;cookies\""));
+    }
+
+    #[test]
+    fn anchors_are_unique_even_when_names_slug_alike() {
+        let names = ["a.b", "a-b", "A B", "a-b-2", "été", "—"];
+        let report = report(
+            names.iter().map(|n| target(n, json!({}))).collect(),
+            Json::Null,
+        );
+        let html = render(&report).expect("renders");
+        let ids: Vec<&str> = html
+            .split("<section class=\"target")
+            .skip(1)
+            .filter_map(|s| s.split("id=\"").nth(1)?.split('"').next())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "target-a-b",
+                "target-a-b-2",
+                "target-a-b-3",
+                "target-a-b-2-2",
+                "target-t",
+                "target-portal"
+            ]
+        );
+        for id in &ids {
+            assert!(
+                id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+                "{id}"
+            );
+            assert!(
+                html.contains(&format!("href=\"#{id}\"")),
+                "overview links to {id}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failed_target_shows_why() {
+        let failed = target(
+            "down.example",
+            json!({"status": "failed", "error": "DNS lookup failed: down.example"}),
+        );
+        let html = render(&report(vec![failed], Json::Null)).expect("renders");
+        let section = section(&html, "target-down-example");
+        assert!(section.contains("role=\"alert\""), "{section}");
+        assert!(section.contains("could not be audited:</strong> DNS lookup failed: down.example"));
+        assert!(
+            !section.contains("Cookies observed"),
+            "no empty tables for a failed target"
+        );
+    }
+
+    #[test]
+    fn nothing_is_fetched_when_the_page_is_opened() {
+        let mut report = hostile_report();
+        report.targets[0].charter.source = Some("https://example.org/cookies".into());
+        let html = render(&report).expect("renders");
+        let mut links = 0;
+        assert!(
+            html.contains("content=\"default-src &#x27;none&#x27;;"),
+            "a CSP that blocks fetches"
+        );
+        let script = html.find("<script>").expect("our script");
+        // Outside our script every '<' opens a tag, since text has its '<' escaped.
+        for tag in html[..script].split('<').skip(1) {
+            let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+            let name = tag.split([' ', '>']).next().unwrap_or("");
+            assert!(
+                ![
+                    "img", "link", "iframe", "object", "embed", "base", "video", "audio", "source"
+                ]
+                .contains(&name),
+                "<{tag}>"
+            );
+            let decoded = tag.replace("&#x2f;", "/");
+            let url = decoded.contains("://") || decoded.contains("\"//");
+            links += usize::from(name == "a" && url);
+            assert!(name == "a" || !url, "fetches on open: <{tag}>");
+        }
+        assert!(
+            links > 0,
+            "links to the web are fine: clicking is not opening"
+        );
+        assert!(!html.contains("@import"));
+        assert!(!html.contains("url("), "no CSS url() at all");
+    }
+
+    #[test]
+    fn the_script_is_the_one_the_csp_allows() {
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64(b"fooba"), "Zm9vYmE=");
+        assert_eq!(base64(b"foob"), "Zm9vYg==");
+        // FIPS 180-2's test vector.
+        assert_eq!(
+            sha256_base64(b"abc").as_deref(),
+            Some("ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=")
+        );
+        let html = render(&report(vec![], Json::Null)).expect("renders");
+        assert!(
+            html.contains(&format!("<script>{SCRIPT}</script>")),
+            "script verbatim"
+        );
+        let hash = sha256_base64(SCRIPT.as_bytes()).expect("hash");
+        assert!(html.contains(&escaped(&format!("script-src 'sha256-{hash}';"))));
+    }
+
+    #[test]
+    fn an_empty_run_still_renders() {
+        let html = render(&report(vec![], Json::Null)).expect("renders");
+        assert!(html.contains("This run has no portals."));
+        assert!(html.contains("No portal could be audited"));
+        assert!(html.contains("<title>Cookie audit — run 20261124T113550Z</title>"));
+        assert!(!html.contains("Changes since run"));
+    }
+
+    #[test]
+    fn changes_are_shown_in_their_target() {
+        let html = render(&hostile_report()).expect("renders");
+        let section = section(
+            &html,
+            "target-script-alert-target-name-script-img-src-x-onerror-alert-target-name",
+        );
+        assert!(section.contains("Changes since run"), "{section}");
+        assert!(section.contains("Cookies appeared (1)"));
+        assert!(section.contains("Declarations added to the charter"));
+        assert!(section.contains("Findings opened (1)"));
+        let header = &html[..html.find("<main>").expect("main")];
+        assert!(
+            header.contains("No longer in this run"),
+            "a portal gone since: {header}"
+        );
+
+        let mut lifetimes = hostile_report();
+        let changes = lifetimes.changes.as_mut().expect("changes");
+        changes.targets[0].cookies_changed[0].changes[0] = crate::types::FieldChange {
+            field: "lifetime_seconds".into(),
+            old: json!(33_696_000),
+            new: Json::Null,
+        };
+        let html = render(&lifetimes).expect("renders");
+        assert!(html.contains("lifetime 13 months → <strong>session</strong>"));
+    }
+
+    #[test]
+    fn consent_table_lists_cookies_set_without_consent_and_where() {
+        let cookie = observed(
+            "_ga",
+            json!({"set_by": "https://gtm.example/gtag.js", "first_seen_on": "https://a.example/page"}),
+        );
+        let other = observed("csrftoken", json!({}));
+        let a = target(
+            "a.example",
+            json!({"observed": [cookie.clone(), other.clone()], "findings": [
+                {"kind": "set_without_consent", "severity": "high", "cookie": "_ga",
+                 "message": "m", "evidence": {"cookie": cookie}},
+                {"kind": "insecure_attributes", "severity": "low", "cookie": "csrftoken",
+                 "message": "m", "evidence": {"cookie": other}},
+            ]}),
+        );
+        let html = render(&report(vec![a], Json::Null)).expect("renders");
+        let table = section(&html, "without-consent");
+        assert!(
+            table.contains("<a href=\"#target-a-example\">a.example</a>"),
+            "{table}"
+        );
+        assert!(table.contains("<code>_ga</code>"));
+        assert!(table.contains("https:&#x2f;&#x2f;gtm.example&#x2f;gtag.js"));
+        assert!(table.contains("https:&#x2f;&#x2f;a.example&#x2f;page"));
+        assert!(
+            !table.contains("csrftoken"),
+            "only set_without_consent findings"
+        );
+        let overview = section(&html, "overview");
+        assert!(overview.contains("<span class=\"badge sev-high\">High</span>"));
+    }
+
+    #[test]
+    fn findings_are_grouped_high_first() {
+        let finding = |severity: &str, message: &str| {
+            json!({"kind": "undeclared", "severity": severity, "cookie": "c", "message": message,
+                   "evidence": {}})
+        };
+        let t = target(
+            "t",
+            json!({"findings": [finding("info", "INFO-1"), finding("high", "HIGH-1"),
+                                finding("low", "LOW-1"), finding("high", "HIGH-2")]}),
+        );
+        let html = render(&report(vec![t], Json::Null)).expect("renders");
+        let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        assert!(
+            at("HIGH-1") < at("HIGH-2") && at("HIGH-2") < at("LOW-1") && at("LOW-1") < at("INFO-1")
+        );
+        assert!(html.contains("2 high-severity findings"));
+    }
+
+    #[test]
+    fn lifetimes_read_as_people_say_them() {
+        assert_eq!(lifetime(true, None), "session");
+        assert_eq!(lifetime(false, Some(33_696_000)), "13 months");
+        assert_eq!(lifetime(false, Some(0)), "expired at once");
+        assert_eq!(declared_lifetime(0), "session");
+        assert_eq!(
+            field_value("lifetime_seconds", &json!(63_072_000)),
+            "2 years"
+        );
+        assert_eq!(field_value("same_site", &Json::Null), "none");
+    }
+
+    #[test]
+    fn bars_compare_across_targets() {
+        let counts = SeverityCounts {
+            high: 2,
+            medium: 0,
+            low: 1,
+            info: 0,
+        };
+        let bar = bar(&counts, 6);
+        let parts: Vec<(&str, &str, &str)> = bar
+            .iter()
+            .map(|s| (s.key, s.x.as_str(), s.width.as_str()))
+            .collect();
+        assert_eq!(
+            parts,
+            [("high", "0.00", "33.33"), ("low", "33.33", "16.67")]
+        );
+    }
+
+    #[test]
+    fn consent_phases_are_shown_escaped_and_only_when_they_ran() {
+        let hostile = "<script>alert(1)</script>";
+        let consent = json!({
+            "accept": "#banner .yes", "reject": "button[data-consent=\"refuse\"]",
+            "phases": [
+                {"phase": "none", "clicked": false, "error": null, "pages": 3},
+                {"phase": "reject", "clicked": false, "error": hostile, "pages": 2},
+                {"phase": "accept", "clicked": true, "error": null, "pages": 4},
+            ]
+        });
+        let page = |phase: &str| {
+            json!({"url": format!("https://example.org/{phase}"), "status": 200, "depth": 0,
+                   "error": null, "final_url": null, "redirects": 0, "bytes": 1,
+                   "truncated": false, "phase": phase})
+        };
+        let with = target(
+            "with.example",
+            json!({"engine": "browser", "consent": consent,
+                   "crawl": {"pages": [page("none"), page("reject"), page("accept")],
+                             "requests": 9, "duration_ms": 1, "subresources": 0}}),
+        );
+        let without = target(
+            "without.example",
+            json!({"crawl": {"pages": [page("none")], "requests": 1, "duration_ms": 1,
+                             "subresources": 0}}),
+        );
+        // A report written without phases has no `phase` on its pages at all.
+        let mut report = report(vec![with, without], Json::Null);
+        report.targets[1].crawl.pages[0].phase = None;
+        let html = render(&report).expect("renders");
+
+        let section_with = section(&html, "target-with-example");
+        assert!(
+            section_with.contains("<h3>Consent phases</h3>"),
+            "{section_with}"
+        );
+        let block = &section_with[section_with.find("Consent phases").unwrap()..];
+        let block = &block[..block.find("</table>").unwrap()];
+        let rows: Vec<&str> = block.split("<tr>").skip(2).collect();
+        assert_eq!(rows.len(), 3, "{block}");
+        assert!(rows[0].contains("before consent <span class=\"muted\">(none)</span>"));
+        assert!(rows[0].contains("<td class=\"num\">3</td>"));
+        assert!(rows[1].contains("after refusal"));
+        assert!(rows[1].contains("<code>button[data-consent=&quot;refuse&quot;]</code>"));
+        assert!(
+            rows[1].contains("<strong>no</strong>"),
+            "not clicked: {}",
+            rows[1]
+        );
+        assert!(rows[1].contains(&escaped(hostile)), "{}", rows[1]);
+        assert!(rows[2].contains("after consent"));
+        assert!(rows[2].contains("<td>yes</td>"));
+        assert!(rows[2].contains("<td class=\"num\">4</td>"));
+        assert!(
+            section_with.contains("Button not clicked (after refusal): that phase was not crawled"),
+            "a phase whose button was not clicked is flagged: {section_with}"
+        );
+        assert!(!html.contains(hostile), "the error is escaped");
+        assert_eq!(html.matches("<script").count(), 1, "only our own script");
+        // The pages table says which phase each page was visited in.
+        assert!(section_with.contains("<th>Phase</th><th>Problem</th>"));
+        assert!(section_with.contains("<td>reject</td>"));
+
+        let section_without = section(&html, "target-without-example");
+        assert!(
+            !section_without.contains("Consent phases"),
+            "{section_without}"
+        );
+        assert!(!section_without.contains("<th>Phase</th><th>Problem</th>"));
+        assert!(!section_without.contains("Button not clicked"));
+    }
+
+    #[test]
+    fn a_run_where_nothing_was_audited_claims_nothing_about_consent() {
+        let report: Report = serde_json::from_value(serde_json::json!({
+            "schema_version": 1,
+            "tool": {"name": "cookie-audit", "version": "0.1.0"},
+            "run": {"id": "r", "started_at": "2026-11-24T10:00:00Z",
+                    "finished_at": "2026-11-24T10:00:01Z", "engine": "http", "partial": false},
+            "targets": [],
+            "totals": {"targets": 1, "audited": 0, "failed": 1,
+                       "findings": {"high": 0, "medium": 0, "low": 0, "info": 0}}
+        }))
+        .unwrap();
+        let html = render(&report).unwrap();
+        assert!(html.contains("No portal could be audited"));
+        assert!(!html.contains("No audited portal set a cookie"));
+    }
+}

@@ -1,0 +1,320 @@
+//! One portal's section of the page: its crawl, findings, charter, cookies and consent phases.
+
+use serde::Serialize;
+
+use super::changes::TargetChanges;
+use super::sev::{BarSegment, Sev, SevCount, bar, sev_counts, worst};
+use super::words::{charter_status, duration_in_words, http_href, jurisdiction, lifetime, party};
+use crate::duration;
+use crate::site::Party;
+use crate::types::{
+    Category, Charter, CharterStatus, ConsentReport, CookieSource, CrawlStop, Finding, MatchKind,
+    ObservedCookie, Page, Phase, SameSite, SeverityCounts, StorageEntry, TargetDiff, TargetReport,
+    TargetStatus,
+};
+
+#[derive(Serialize)]
+pub(super) struct TargetView<'a> {
+    #[serde(skip)]
+    pub(super) target: &'a TargetReport,
+    name: &'a str,
+    pub(super) slug: String,
+    url: &'a str,
+    url_href: Option<&'a str>,
+    jurisdiction: &'static str,
+    engine: &'static str,
+    failed: bool,
+    error: Option<&'a str>,
+    pages: &'a [Page],
+    requests: u64,
+    crawl_time: String,
+    /// Why the crawl ended early, in words, if it did.
+    stopped: Option<&'static str>,
+    counts: Vec<SevCount>,
+    findings_total: usize,
+    worst: Option<Sev>,
+    bar: Vec<BarSegment>,
+    findings: Vec<FindingGroup<'a>>,
+    charter: CharterView<'a>,
+    observed: Vec<CookieView<'a>>,
+    third_party: usize,
+    storage: &'a [StorageEntry],
+    changes: Option<TargetChanges<'a>>,
+    /// How the consent phases went; absent when none ran.
+    consent: Option<ConsentView<'a>>,
+}
+
+impl<'a> TargetView<'a> {
+    pub(super) fn of(
+        target: &'a TargetReport,
+        slug: String,
+        widest: usize,
+        diff: Option<&'a TargetDiff>,
+        old_run: &'a str,
+    ) -> TargetView<'a> {
+        let mut counts = SeverityCounts::default();
+        for finding in &target.findings {
+            counts.add(finding.severity);
+        }
+        TargetView {
+            target,
+            name: &target.name,
+            slug,
+            url: &target.url,
+            url_href: http_href(&target.url),
+            jurisdiction: jurisdiction(target.jurisdiction),
+            engine: target.engine.as_str(),
+            failed: target.status == TargetStatus::Failed,
+            error: target.error.as_deref(),
+            pages: &target.crawl.pages,
+            requests: target.crawl.requests,
+            crawl_time: duration::human((target.crawl.duration_ms / 1000) as i64),
+            stopped: target.crawl.stopped.map(|stop| match stop {
+                CrawlStop::Interrupted => "the run was interrupted",
+                CrawlStop::TargetTimeout => "the portal used up its time (target_timeout_secs)",
+            }),
+            counts: sev_counts(&counts),
+            findings_total: target.findings.len(),
+            worst: worst(&target.findings),
+            bar: bar(&counts, widest),
+            findings: FindingGroup::all(&target.findings),
+            charter: CharterView::of(&target.charter),
+            observed: target
+                .observed
+                .iter()
+                .map(|c| CookieView::of(c, &target.findings))
+                .collect(),
+            third_party: target
+                .observed
+                .iter()
+                .filter(|c| c.party == Party::Third)
+                .count(),
+            storage: &target.storage,
+            changes: diff.map(|d| TargetChanges::of(d, old_run)),
+            consent: target.consent.as_ref().map(ConsentView::of),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ConsentView<'a> {
+    phases: Vec<PhaseView<'a>>,
+    /// The phases whose button was not clicked, in words: those phases were not crawled, so
+    /// the report says nothing about what those choices do.
+    not_clicked: Vec<&'static str>,
+}
+
+/// One consent phase as the report shows it: what was done, whether it worked, what it cost.
+#[derive(Serialize)]
+struct PhaseView<'a> {
+    /// `none`, `reject`, `accept`: the word the JSON and the cookie table's phase stand for.
+    key: &'static str,
+    /// The phase in words, as the cookie table says it.
+    label: &'static str,
+    /// The CSS selector of the button clicked first; none for the no-interaction phase.
+    selector: Option<&'a str>,
+    clicked: bool,
+    pages: u32,
+    error: Option<&'a str>,
+}
+
+impl<'a> ConsentView<'a> {
+    fn of(consent: &'a ConsentReport) -> ConsentView<'a> {
+        let phases: Vec<PhaseView<'a>> = consent
+            .phases
+            .iter()
+            .map(|outcome| {
+                let (key, label, selector) = match outcome.phase {
+                    // The same words as the cookie table's phase column.
+                    Phase::None => ("none", "before consent", None),
+                    Phase::Reject => ("reject", "after refusal", Some(consent.reject.as_str())),
+                    Phase::Accept => ("accept", "after consent", Some(consent.accept.as_str())),
+                };
+                PhaseView {
+                    key,
+                    label,
+                    selector,
+                    clicked: outcome.clicked,
+                    pages: outcome.pages,
+                    error: outcome.error.as_deref(),
+                }
+            })
+            .collect();
+        let not_clicked = phases
+            .iter()
+            .filter(|p| p.selector.is_some() && !p.clicked)
+            .map(|p| p.label)
+            .collect();
+        ConsentView {
+            phases,
+            not_clicked,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct FindingGroup<'a> {
+    sev: Sev,
+    findings: Vec<FindingView<'a>>,
+}
+
+impl<'a> FindingGroup<'a> {
+    /// Findings grouped by severity, high first, each group in report order.
+    fn all(findings: &'a [Finding]) -> Vec<FindingGroup<'a>> {
+        Sev::ORDER
+            .iter()
+            .map(|&severity| FindingGroup {
+                sev: Sev::of(severity),
+                findings: findings
+                    .iter()
+                    .filter(|f| f.severity == severity)
+                    .map(|f| FindingView {
+                        kind: f.kind.as_str(),
+                        title: f.kind.title(),
+                        cookie: f.cookie.as_deref(),
+                        message: &f.message,
+                        evidence: serde_json::to_string_pretty(&f.evidence)
+                            .unwrap_or_else(|_| f.evidence.to_string()),
+                    })
+                    .collect(),
+            })
+            .filter(|group| !group.findings.is_empty())
+            .collect()
+    }
+}
+
+#[derive(Serialize)]
+struct FindingView<'a> {
+    kind: &'a str,
+    title: &'a str,
+    cookie: Option<&'a str>,
+    message: &'a str,
+    evidence: String,
+}
+
+#[derive(Serialize)]
+struct CharterView<'a> {
+    source: Option<&'a str>,
+    source_href: Option<&'a str>,
+    status: &'static str,
+    parsed: bool,
+    error: Option<&'a str>,
+    portal_url: Option<&'a str>,
+    portal_href: Option<&'a str>,
+    declared: Vec<DeclarationView<'a>>,
+}
+
+impl<'a> CharterView<'a> {
+    fn of(charter: &'a Charter) -> CharterView<'a> {
+        CharterView {
+            source: charter.source.as_deref(),
+            source_href: charter.source.as_deref().and_then(http_href),
+            status: charter_status(charter.status),
+            parsed: charter.status == CharterStatus::Parsed,
+            error: charter.error.as_deref(),
+            portal_url: charter.portal_url.as_deref(),
+            portal_href: charter.portal_url.as_deref().and_then(http_href),
+            declared: charter
+                .declared
+                .iter()
+                .map(|d| DeclarationView {
+                    name: &d.name,
+                    match_kind: match d.match_kind {
+                        MatchKind::Exact => "exact",
+                        MatchKind::Prefix => "prefix",
+                        MatchKind::Pattern => "pattern",
+                    },
+                    category: Category::as_str(d.category),
+                    duration: d.duration.as_deref(),
+                    duration_seconds: d.duration_seconds,
+                    understood: duration_in_words(d),
+                    provider: &d.provider,
+                    service: &d.service,
+                    purpose: &d.purpose,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct DeclarationView<'a> {
+    name: &'a str,
+    match_kind: &'static str,
+    category: &'static str,
+    duration: Option<&'a str>,
+    duration_seconds: Option<u64>,
+    understood: Option<String>,
+    provider: &'a str,
+    service: &'a str,
+    purpose: &'a str,
+}
+
+#[derive(Serialize)]
+struct CookieView<'a> {
+    name: &'a str,
+    domain: &'a str,
+    path: &'a str,
+    party: &'static str,
+    source: &'static str,
+    phase: &'static str,
+    lifetime: String,
+    /// Sort key: session cookies before any persistent one.
+    lifetime_sort: i64,
+    secure: bool,
+    http_only: bool,
+    same_site: Option<&'static str>,
+    declared_as: Option<&'a str>,
+    first_seen_on: &'a str,
+    set_by: &'a str,
+    seen_on_pages: u32,
+    blocked: Option<&'a str>,
+    /// Only with `--record-values`.
+    value: Option<&'a str>,
+    worst: Option<Sev>,
+}
+
+impl<'a> CookieView<'a> {
+    fn of(cookie: &'a ObservedCookie, findings: &[Finding]) -> CookieView<'a> {
+        let attributes = &cookie.attributes;
+        let own = findings
+            .iter()
+            .filter(|f| f.cookie.as_deref() == Some(cookie.name.as_str()));
+        CookieView {
+            name: &cookie.name,
+            domain: &cookie.domain,
+            path: &cookie.path,
+            party: party(cookie.party),
+            source: match cookie.source {
+                CookieSource::Http => "header",
+                CookieSource::Javascript => "script",
+            },
+            phase: match cookie.phase {
+                // The crawl never answers the banner in phase `none`: nothing was consented to.
+                Phase::None => "before consent",
+                Phase::Reject => "after refusal",
+                Phase::Accept => "after consent",
+            },
+            lifetime: lifetime(attributes.session, attributes.lifetime_seconds),
+            lifetime_sort: if attributes.session {
+                -1
+            } else {
+                attributes.lifetime_seconds.unwrap_or(-1)
+            },
+            secure: attributes.secure,
+            http_only: attributes.http_only,
+            same_site: attributes.same_site.map(|s| match s {
+                SameSite::Strict => "Strict",
+                SameSite::Lax => "Lax",
+                SameSite::None => "None",
+            }),
+            declared_as: cookie.declared_as.as_deref(),
+            first_seen_on: &cookie.first_seen_on,
+            set_by: &cookie.set_by,
+            seen_on_pages: cookie.seen_on_pages,
+            blocked: cookie.blocked.as_deref(),
+            value: cookie.value.as_deref(),
+            worst: worst(own),
+        }
+    }
+}
