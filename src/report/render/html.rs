@@ -10,7 +10,7 @@
 mod changes;
 mod page;
 mod script;
-mod sev;
+mod severity;
 mod target;
 mod words;
 
@@ -68,7 +68,7 @@ mod tests {
 
     use super::changes::field_value;
     use super::script::{SCRIPT, base64, sha256_base64};
-    use super::sev::bar;
+    use super::severity::bar;
     use super::words::{declared_lifetime, lifetime};
     use crate::types::SeverityCounts;
 

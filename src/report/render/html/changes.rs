@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::sev::Sev;
+use super::severity::SeverityStyle;
 use super::words::lifetime;
 use crate::types::{CookieKey, FindingKey, TargetDiff};
 
@@ -27,7 +27,7 @@ impl<'a> TargetChanges<'a> {
         let keys = |list: &'a [FindingKey]| -> Vec<FindingKeyView<'a>> {
             list.iter()
                 .map(|k| FindingKeyView {
-                    sev: Sev::of(k.severity),
+                    sev: SeverityStyle::of(k.severity),
                     kind: k.kind.as_str(),
                     title: k.kind.title(),
                     cookie: k.cookie.as_deref(),
@@ -81,7 +81,7 @@ struct FieldChangeView<'a> {
 
 #[derive(Serialize)]
 struct FindingKeyView<'a> {
-    sev: Sev,
+    sev: SeverityStyle,
     kind: &'a str,
     title: &'a str,
     cookie: Option<&'a str>,

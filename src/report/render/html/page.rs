@@ -5,7 +5,7 @@ use minijinja::Value;
 use serde::Serialize;
 
 use super::script::{SCRIPT, content_security_policy};
-use super::sev::{SevCount, sev_counts};
+use super::severity::{SeverityTally, severity_tallies};
 use super::target::TargetView;
 use super::words::{party, readable_time, run_duration, slugs};
 use crate::types::{Phase, Report, Run, TargetReport, Tool};
@@ -24,7 +24,7 @@ pub(super) struct PageView<'a> {
     targets_total: u32,
     audited: u32,
     failed: u32,
-    totals: Vec<SevCount>,
+    totals: Vec<SeverityTally>,
     without_consent: Vec<ConsentRow<'a>>,
     changes: Option<ChangesSummary<'a>>,
     targets: Vec<TargetView<'a>>,
@@ -68,7 +68,7 @@ impl<'a> PageView<'a> {
             targets_total: report.totals.targets,
             audited: report.totals.audited,
             failed: report.totals.failed,
-            totals: sev_counts(&report.totals.findings),
+            totals: severity_tallies(&report.totals.findings),
             without_consent,
             changes: report.changes.as_ref().map(|c| ChangesSummary {
                 old_run: &c.old_run,

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::changes::TargetChanges;
-use super::sev::{BarSegment, Sev, SevCount, bar, sev_counts, worst};
+use super::severity::{BarSegment, SeverityStyle, SeverityTally, bar, severity_tallies, worst};
 use super::words::{charter_status, duration_in_words, http_href, jurisdiction, lifetime, party};
 use crate::duration;
 use crate::site::Party;
@@ -30,9 +30,9 @@ pub(super) struct TargetView<'a> {
     crawl_time: String,
     /// Why the crawl ended early, in words, if it did.
     stopped: Option<&'static str>,
-    counts: Vec<SevCount>,
+    counts: Vec<SeverityTally>,
     findings_total: usize,
-    worst: Option<Sev>,
+    worst: Option<SeverityStyle>,
     bar: Vec<BarSegment>,
     findings: Vec<FindingGroup<'a>>,
     charter: CharterView<'a>,
@@ -73,7 +73,7 @@ impl<'a> TargetView<'a> {
                 CrawlStop::Interrupted => "the run was interrupted",
                 CrawlStop::TargetTimeout => "the portal used up its time (target_timeout_secs)",
             }),
-            counts: sev_counts(&counts),
+            counts: severity_tallies(&counts),
             findings_total: target.findings.len(),
             worst: worst(&target.findings),
             bar: bar(&counts, widest),
@@ -154,17 +154,17 @@ impl<'a> ConsentView<'a> {
 
 #[derive(Serialize)]
 struct FindingGroup<'a> {
-    sev: Sev,
+    sev: SeverityStyle,
     findings: Vec<FindingView<'a>>,
 }
 
 impl<'a> FindingGroup<'a> {
     /// Findings grouped by severity, high first, each group in report order.
     fn all(findings: &'a [Finding]) -> Vec<FindingGroup<'a>> {
-        Sev::ORDER
+        SeverityStyle::ORDER
             .iter()
             .map(|&severity| FindingGroup {
-                sev: Sev::of(severity),
+                sev: SeverityStyle::of(severity),
                 findings: findings
                     .iter()
                     .filter(|f| f.severity == severity)
@@ -271,7 +271,7 @@ struct CookieView<'a> {
     blocked: Option<&'a str>,
     /// Only with `--record-values`.
     value: Option<&'a str>,
-    worst: Option<Sev>,
+    worst: Option<SeverityStyle>,
 }
 
 impl<'a> CookieView<'a> {

@@ -6,14 +6,14 @@ use crate::types::{Finding, Severity, SeverityCounts};
 
 /// A severity as the template shows it: a CSS class key and a text label, never colour alone.
 #[derive(Debug, Clone, Copy, Serialize)]
-pub(super) struct Sev {
+pub(super) struct SeverityStyle {
     key: &'static str,
     label: &'static str,
     /// Sort key for the tables: higher is worse.
     rank: u8,
 }
 
-impl Sev {
+impl SeverityStyle {
     pub(super) const ORDER: [Severity; 4] = [
         Severity::High,
         Severity::Medium,
@@ -21,28 +21,29 @@ impl Sev {
         Severity::Info,
     ];
 
-    pub(super) fn of(severity: Severity) -> Sev {
+    pub(super) fn of(severity: Severity) -> SeverityStyle {
         let (key, label, rank) = match severity {
             Severity::High => ("high", "High", 4),
             Severity::Medium => ("medium", "Medium", 3),
             Severity::Low => ("low", "Low", 2),
             Severity::Info => ("info", "Info", 1),
         };
-        Sev { key, label, rank }
+        SeverityStyle { key, label, rank }
     }
 }
 
+/// How many findings of one severity (the template reads the field names).
 #[derive(Serialize)]
-pub(super) struct SevCount {
-    sev: Sev,
+pub(super) struct SeverityTally {
+    sev: SeverityStyle,
     count: u32,
 }
 
-pub(super) fn sev_counts(counts: &SeverityCounts) -> Vec<SevCount> {
-    Sev::ORDER
+pub(super) fn severity_tallies(counts: &SeverityCounts) -> Vec<SeverityTally> {
+    SeverityStyle::ORDER
         .iter()
-        .map(|&s| SevCount {
-            sev: Sev::of(s),
+        .map(|&s| SeverityTally {
+            sev: SeverityStyle::of(s),
             count: count_of(counts, s),
         })
         .collect()
@@ -57,8 +58,12 @@ fn count_of(counts: &SeverityCounts, severity: Severity) -> u32 {
     }
 }
 
-pub(super) fn worst<'f>(findings: impl IntoIterator<Item = &'f Finding>) -> Option<Sev> {
-    findings.into_iter().map(|f| f.severity).max().map(Sev::of)
+pub(super) fn worst<'f>(findings: impl IntoIterator<Item = &'f Finding>) -> Option<SeverityStyle> {
+    findings
+        .into_iter()
+        .map(|f| f.severity)
+        .max()
+        .map(SeverityStyle::of)
 }
 
 #[derive(Serialize)]
@@ -73,14 +78,14 @@ pub(super) struct BarSegment {
 pub(super) fn bar(counts: &SeverityCounts, widest: usize) -> Vec<BarSegment> {
     let mut x = 0.0;
     let mut segments = Vec::new();
-    for severity in Sev::ORDER {
+    for severity in SeverityStyle::ORDER {
         let count = count_of(counts, severity);
         if count == 0 || widest == 0 {
             continue;
         }
         let width = 100.0 * f64::from(count) / widest as f64;
         segments.push(BarSegment {
-            key: Sev::of(severity).key,
+            key: SeverityStyle::of(severity).key,
             x: format!("{x:.2}"),
             width: format!("{width:.2}"),
         });
