@@ -12,6 +12,7 @@ use super::values::type_error;
 /// so anything longer is a pasting accident.
 pub(super) const MAX_SELECTOR_BYTES: usize = 1_000;
 
+pub(super) const CONSENT_KEYS: &[&str] = &["accept", "reject"];
 const CONSENT_PRESETS: &[&str] = &["opendatasoft"];
 
 const CONSENT_TABLE_EXAMPLE: &str =
@@ -90,7 +91,7 @@ fn consent_table(
         match key_name(key) {
             "accept" => accept = Some(css_selector(src, "accept", selector)?),
             "reject" => reject = Some(css_selector(src, "reject", selector)?),
-            _ => return Err(unknown_key(src, key, Section::Consent)),
+            _ => return Err(unknown_key(src, key, Section::Consent, CONSENT_KEYS, None)),
         }
     }
     let missing = |key: &str, example: &str, button: &str| {

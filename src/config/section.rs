@@ -1,15 +1,9 @@
-//! Which keys each part of `targets.toml` allows, and the error for any other.
+//! Where in `targets.toml` a key was found, and the error for a key that does not belong there.
 
 use std::fmt;
 
-use super::error::ConfigError;
-use super::error::closest;
-use super::settings::SETTINGS_KEYS;
+use super::error::{ConfigError, closest};
 use super::source::{Key, Source, key_name};
-
-pub(super) const TOP_LEVEL_KEYS: &[&str] = &["defaults", "target"];
-pub(super) const TARGET_ONLY_KEYS: &[&str] = &["name", "url", "charter", "start", "jurisdiction"];
-pub(super) const CONSENT_KEYS: &[&str] = &["accept", "reject"];
 
 /// Where a key was found, to name it in messages and to know which keys are
 /// allowed there.
@@ -25,29 +19,6 @@ pub(super) enum Section<'a> {
     },
     /// Inside a `consent` table, wherever that table is.
     Consent,
-}
-
-impl Section<'_> {
-    fn allowed_keys(self) -> Vec<&'static str> {
-        match self {
-            Self::TopLevel => TOP_LEVEL_KEYS.to_vec(),
-            Self::Defaults => SETTINGS_KEYS.to_vec(),
-            Self::Target { .. } => [TARGET_ONLY_KEYS, SETTINGS_KEYS].concat(),
-            Self::Consent => CONSENT_KEYS.to_vec(),
-        }
-    }
-
-    /// Where a key that is valid elsewhere belongs, because "unknown key" is
-    /// misleading when the key is merely in the wrong section.
-    fn home_of(self, key: &str) -> Option<&'static str> {
-        let is_setting = SETTINGS_KEYS.contains(&key);
-        let is_target_only = TARGET_ONLY_KEYS.contains(&key);
-        match self {
-            Self::TopLevel if is_setting => Some("[defaults] or a [[target]]"),
-            Self::TopLevel | Self::Defaults if is_target_only => Some("a [[target]]"),
-            _ => None,
-        }
-    }
 }
 
 /// Names the section the way it is written in the file, so messages can be
@@ -66,12 +37,20 @@ impl fmt::Display for Section<'_> {
     }
 }
 
-pub(super) fn unknown_key(src: &Source<'_>, key: &Key<'_>, section: Section<'_>) -> ConfigError {
+/// The error for a key that `section` does not allow, listing the keys it does (`allowed`):
+/// `home` names where the key belongs when it is valid elsewhere, since "unknown" would
+/// mislead, and otherwise the allowed key it most likely meant is suggested.
+pub(super) fn unknown_key(
+    src: &Source<'_>,
+    key: &Key<'_>,
+    section: Section<'_>,
+    allowed: &[&str],
+    home: Option<&str>,
+) -> ConfigError {
     let name = key_name(key);
-    let allowed = section.allowed_keys();
-    let hint = match section.home_of(name) {
+    let hint = match home {
         Some(home) => format!("`{name}` belongs in {home}; "),
-        None => closest(name, &allowed)
+        None => closest(name, allowed)
             .map(|suggestion| format!("did you mean `{suggestion}`? "))
             .unwrap_or_default(),
     };

@@ -10,22 +10,18 @@ use url::Url;
 
 use crate::types::Jurisdiction;
 
-use super::consent::consent;
+use super::consent::CONSENT_KEYS;
 use super::error::ConfigError;
 use super::section::{Section, unknown_key};
-use super::settings::{
-    DEFAULT_CONCURRENCY, DEFAULT_DELAY_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH,
-    DEFAULT_MAX_PAGES, DEFAULT_MAX_QUERIES_PER_PATH, DEFAULT_SETTLE_MS,
-    DEFAULT_TARGET_TIMEOUT_SECS, DEFAULT_TIMEOUT_SECS, MAX_BODY_BYTES_LIMIT, MAX_CONCURRENCY,
-    MAX_DELAY_MS, MAX_DEPTH_LIMIT, MAX_PAGES_LIMIT, MAX_SETTLE_MS, MAX_TIMEOUT_SECS,
-};
-use super::source::{Source, Value, in_file_order, key_name};
+use super::settings::{SETTINGS_KEYS, apply_setting};
+use super::source::{Key, Source, Value, in_file_order, key_name};
 use super::types::{CharterSource, Config, CrawlSettings, Target};
-use super::values::{
-    NumberRule, charter, keyword, number, site_url, start_pages, target_name, user_agent,
-};
+use super::values::{charter, keyword, site_url, start_pages, target_name};
 
-/// [`parse`], with `[[target]]` blocks required or not.
+const TOP_LEVEL_KEYS: &[&str] = &["defaults", "target"];
+const TARGET_ONLY_KEYS: &[&str] = &["name", "url", "charter", "start", "jurisdiction"];
+
+/// [`parse`](super::parse), with `[[target]]` blocks required or not.
 pub(super) fn parse_document(
     text: &str,
     path: &Path,
@@ -39,7 +35,7 @@ pub(super) fn parse_document(
         match key_name(key) {
             "defaults" => defaults = Some(parse_defaults(&src, value)?),
             "target" => targets = Some(value),
-            _ => return Err(unknown_key(&src, key, Section::TopLevel)),
+            _ => return Err(not_allowed(&src, key, Section::TopLevel)),
         }
     }
     let defaults = defaults.unwrap_or_default();
@@ -60,7 +56,7 @@ fn parse_defaults(src: &Source<'_>, value: &Value<'_>) -> Result<CrawlSettings, 
     let mut settings = CrawlSettings::default();
     for (key, value) in in_file_order(table) {
         if !apply_setting(src, &mut settings, key_name(key), value)? {
-            return Err(unknown_key(src, key, Section::Defaults));
+            return Err(not_allowed(src, key, Section::Defaults));
         }
     }
     Ok(settings)
@@ -148,7 +144,7 @@ fn parse_target(
             "jurisdiction" => keys.jurisdiction = Some(keyword(src, "jurisdiction", value)?),
             other => {
                 if !apply_setting(src, &mut settings, other, value)? {
-                    return Err(unknown_key(src, key, section));
+                    return Err(not_allowed(src, key, section));
                 }
             }
         }
@@ -186,92 +182,29 @@ fn missing_key(
         .with_help(format!("add {key} = {example}"))
 }
 
-/// Applies one crawl-setting key, shared by `[defaults]` and `[[target]]`.
-/// Returns `false` when `key` is not a setting, so the caller can report it
-/// with the keys allowed in its own section.
-pub(super) fn apply_setting(
-    src: &Source<'_>,
-    settings: &mut CrawlSettings,
-    key: &str,
-    value: &Value<'_>,
-) -> Result<bool, ConfigError> {
-    match key {
-        "max_pages" => {
-            let rule = NumberRule {
-                min: 1,
-                max: MAX_PAGES_LIMIT,
-                example: DEFAULT_MAX_PAGES,
-            };
-            settings.max_pages = number(src, key, value, rule)?;
-        }
-        "max_depth" => {
-            let rule = NumberRule {
-                min: 0,
-                max: MAX_DEPTH_LIMIT,
-                example: DEFAULT_MAX_DEPTH,
-            };
-            settings.max_depth = number(src, key, value, rule)?;
-        }
-        "concurrency" => {
-            let rule = NumberRule {
-                min: 1,
-                max: MAX_CONCURRENCY,
-                example: DEFAULT_CONCURRENCY,
-            };
-            settings.concurrency = number(src, key, value, rule)?;
-        }
-        "delay_ms" => {
-            let rule = NumberRule {
-                min: 0,
-                max: MAX_DELAY_MS,
-                example: DEFAULT_DELAY_MS,
-            };
-            settings.delay_ms = number(src, key, value, rule)?;
-        }
-        "timeout_secs" => {
-            let rule = NumberRule {
-                min: 1,
-                max: MAX_TIMEOUT_SECS,
-                example: DEFAULT_TIMEOUT_SECS,
-            };
-            settings.timeout_secs = number(src, key, value, rule)?;
-        }
-        "max_body_bytes" => {
-            let rule = NumberRule {
-                min: 1,
-                max: MAX_BODY_BYTES_LIMIT,
-                example: DEFAULT_MAX_BODY_BYTES,
-            };
-            settings.max_body_bytes = number(src, key, value, rule)?;
-        }
-        "settle_ms" => {
-            let rule = NumberRule {
-                min: 0,
-                max: MAX_SETTLE_MS,
-                example: DEFAULT_SETTLE_MS,
-            };
-            settings.settle_ms = number(src, key, value, rule)?;
-        }
-        "target_timeout_secs" => {
-            let rule = NumberRule {
-                min: 1,
-                max: MAX_TIMEOUT_SECS,
-                example: DEFAULT_TARGET_TIMEOUT_SECS,
-            };
-            settings.target_timeout_secs = number(src, key, value, rule)?;
-        }
-        "max_queries_per_path" => {
-            let rule = NumberRule {
-                min: 0,
-                max: MAX_PAGES_LIMIT,
-                example: DEFAULT_MAX_QUERIES_PER_PATH,
-            };
-            settings.max_queries_per_path = number(src, key, value, rule)?;
-        }
-        "consent" => settings.consent = consent(src, value)?,
-        "engine" => settings.engine = keyword(src, key, value)?,
-        "user_agent" => settings.user_agent = user_agent(src, value)?,
-        _ => return Ok(false),
+/// [`unknown_key`] with the keys `section` allows, crawl settings included.
+fn not_allowed(src: &Source<'_>, key: &Key<'_>, section: Section<'_>) -> ConfigError {
+    let home = home_of(section, key_name(key));
+    unknown_key(src, key, section, &allowed_keys(section), home)
+}
+
+fn allowed_keys(section: Section<'_>) -> Vec<&'static str> {
+    match section {
+        Section::TopLevel => TOP_LEVEL_KEYS.to_vec(),
+        Section::Defaults => SETTINGS_KEYS.to_vec(),
+        Section::Target { .. } => [TARGET_ONLY_KEYS, SETTINGS_KEYS].concat(),
+        Section::Consent => CONSENT_KEYS.to_vec(),
     }
-    Ok(true)
+}
+
+/// Where a key that is valid elsewhere belongs, because "unknown key" is
+/// misleading when the key is merely in the wrong section.
+fn home_of(section: Section<'_>, key: &str) -> Option<&'static str> {
+    let is_setting = SETTINGS_KEYS.contains(&key);
+    let is_target_only = TARGET_ONLY_KEYS.contains(&key);
+    match section {
+        Section::TopLevel if is_setting => Some("[defaults] or a [[target]]"),
+        Section::TopLevel | Section::Defaults if is_target_only => Some("a [[target]]"),
+        _ => None,
+    }
 }
