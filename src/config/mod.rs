@@ -1,0 +1,67 @@
+//! Strict loading of `targets.toml`, the list of sites to audit.
+//!
+//! The file is walked as toml's spanned document tree instead of going through
+//! `#[derive(Deserialize)]`: serde's errors know neither which `[[target]]`
+//! they happened in nor what the user should write instead, and a typo in a
+//! crawl limit must never silently fall back to a default. Every check
+//! therefore reports the exact line and column of the offending key or value
+//! together with a concrete fix.
+
+mod consent;
+mod error;
+mod section;
+mod settings;
+mod source;
+mod targets_list;
+mod types;
+mod values;
+mod walk;
+
+use std::path::Path;
+
+pub use error::ConfigError;
+pub use settings::{
+    MAX_BODY_BYTES_LIMIT, MAX_CONCURRENCY, MAX_DELAY_MS, MAX_DEPTH_LIMIT, MAX_PAGES_LIMIT,
+    MAX_SETTLE_MS, MAX_TIMEOUT_SECS,
+};
+pub use targets_list::parse_targets_list;
+pub use types::{
+    CharterSource, Config, ConsentSelectors, CrawlSettings, DEFAULT_USER_AGENT, Target,
+};
+
+use walk::parse_document;
+
+/// Reads and checks a `targets.toml`.
+///
+/// # Errors
+///
+/// Returns a [`ConfigError`] naming `path` when the file cannot be read or
+/// when [`parse`] rejects its contents.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|err| ConfigError::unreadable(path, &err))?;
+    parse(&text, path)
+}
+
+/// Checks the text of a `targets.toml`. `path` is only used in error messages
+/// and as the base directory for relative `charter` paths, which keeps this
+/// function free of I/O and easy to test.
+///
+/// # Errors
+///
+/// Returns the first problem found, in file order within each section.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    parse_document(text, path, true)
+}
+
+/// Only the `[defaults]` of a `targets.toml`, for a run whose targets come from a
+/// `--targets-list`; its `[[target]]` blocks, if any, are still checked, then left out.
+///
+/// # Errors
+///
+/// The first problem found, as [`parse`] would report it.
+pub fn parse_defaults_only(text: &str, path: &Path) -> Result<CrawlSettings, ConfigError> {
+    parse_document(text, path, false).map(|config| config.defaults)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,123 @@
+//! The checked contents of `targets.toml`, as the rest of the crate sees them.
+
+use std::path::PathBuf;
+
+use url::Url;
+
+use crate::types::{Engine, Jurisdiction};
+
+/// Sent when a config does not set `user_agent`, so site operators can tell
+/// the audit apart from real visitors and find out what it is.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "cookie-audit/",
+    env!("CARGO_PKG_VERSION"),
+    " (automated cookie audit)"
+);
+
+/// Selectors of the Opendatasoft portal's banner; each lists several class
+/// names for the same button so that one preset fits portals whose markup differs.
+const OPENDATASOFT_ACCEPT: &str = ".ods-cookies-banner__button--accept, \
+                                   .ods-cookie-consent__accept, \
+                                   button[data-consent=\"accept\"]";
+const OPENDATASOFT_REJECT: &str = ".ods-cookies-banner__button--refuse, \
+                                   .ods-cookie-consent__refuse, \
+                                   button[data-consent=\"refuse\"]";
+
+/// Where a site's published cookie charter lives; local files let an auditor
+/// keep a dated copy when the online version keeps changing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CharterSource {
+    /// An `http(s)` page to fetch.
+    Url(Url),
+    /// A local file, already resolved against the directory of `targets.toml`
+    /// so it does not depend on the directory the tool is started from.
+    File(PathBuf),
+}
+
+/// CSS selectors of a consent banner's buttons; with them the browser engine audits a target
+/// without interaction, after refusing, and after accepting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentSelectors {
+    /// The button that accepts every cookie.
+    pub accept: String,
+    /// The button that refuses every cookie that needs consent.
+    pub reject: String,
+}
+
+impl ConsentSelectors {
+    /// The buttons of the banner Opendatasoft portals share, written
+    /// `consent = "opendatasoft"` in `targets.toml`, so the many portals built
+    /// on it need no hand-written selectors.
+    pub fn opendatasoft() -> Self {
+        Self {
+            accept: OPENDATASOFT_ACCEPT.to_owned(),
+            reject: OPENDATASOFT_REJECT.to_owned(),
+        }
+    }
+}
+
+/// Crawl limits and manners; one set applies per target so a fragile site can
+/// be crawled more gently than the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrawlSettings {
+    /// Most HTML documents fetched per target.
+    pub max_pages: usize,
+    /// Most link hops away from the start pages; 0 fetches only the start pages.
+    pub max_depth: usize,
+    /// Most requests in flight at once per target.
+    pub concurrency: usize,
+    /// Least time between two requests to the same host, in milliseconds.
+    pub delay_ms: u64,
+    /// Per-request timeout, in seconds.
+    pub timeout_secs: u64,
+    /// How pages are fetched.
+    pub engine: Engine,
+    /// `User-Agent` header sent with every request.
+    pub user_agent: String,
+    /// Responses larger than this are cut off, so one huge download cannot
+    /// exhaust memory.
+    pub max_body_bytes: u64,
+    /// With the browser engine, the least time in milliseconds to wait after a
+    /// page's load event, and then until the network is quiet, before reading
+    /// its cookies, so that timers and late scripts have set theirs.
+    pub settle_ms: u64,
+    /// The whole target (every phase, its charter included) stops after this many seconds; what
+    /// was seen until then is reported.
+    pub target_timeout_secs: u64,
+    /// Most distinct query strings queued for one path (`/calendar?page=…`), so that a link trap
+    /// cannot fill the page budget alone.
+    pub max_queries_per_path: usize,
+    /// With the browser engine, the consent banner's buttons; when set, the
+    /// target is audited without interaction, after refusing and after
+    /// accepting, to show what each choice really changes.
+    pub consent: Option<ConsentSelectors>,
+}
+
+/// One site to audit, with `[defaults]` already merged in so later stages
+/// never have to look at two layers of settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Unique label, used to tell targets apart in reports.
+    pub name: String,
+    /// The page the crawl starts from.
+    pub url: Url,
+    /// The site's published cookie charter, if the audit should compare against one.
+    pub charter: Option<CharterSource>,
+    /// Extra start pages, resolved against `url`, in file order; `url` itself
+    /// is not repeated here.
+    pub start: Vec<Url>,
+    /// Rules the site is judged against.
+    pub jurisdiction: Jurisdiction,
+    /// Crawl settings after applying `[defaults]` and this target's overrides.
+    pub settings: CrawlSettings,
+}
+
+/// A fully checked `targets.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The `[defaults]` section completed with the built-in defaults; kept for
+    /// reports that show which settings were in force.
+    pub defaults: CrawlSettings,
+    /// Targets in file order, each with its settings resolved.
+    pub targets: Vec<Target>,
+}
