@@ -5,11 +5,11 @@
 //! then [`table`] understands that layout (columns, categories, [`names`], [`duration`]s) and
 //! yields the declarations. [`discover`] decides which document is the charter.
 
+pub mod declarations;
 pub mod discover;
 pub mod html;
 pub mod layout;
 pub mod names;
-pub mod table;
 pub mod text;
 
 use crate::crawl::extract::decode_html;
@@ -119,7 +119,7 @@ pub fn read_document(
         Format::Html => html::layout(&text),
         Format::Text => text::layout(&text),
     };
-    let declared = table::declarations(&layout);
+    let declared = declarations::declarations(&layout);
     if declared.is_empty() {
         return Err(if layout.tables.is_empty() && layout.items.is_empty() {
             Unreadable::NoTable
