@@ -1,7 +1,7 @@
 //! The layout of a charter document, before its words are understood: tables of cells and list
 //! items, each with the heading above it.
 //!
-//! Readers of the formats (`text`, `html`) produce a [`Layout`]; `table` turns it into
+//! Readers of the formats (`text`, `html`) produce a [`Layout`]; `declarations` turns it into
 //! declarations. Keeping the two apart lets every format share one understanding of columns,
 //! categories, names and durations.
 

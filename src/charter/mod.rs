@@ -1,15 +1,20 @@
 //! Cookie charters: finding a portal's published charter and reading the cookies it declares.
 //!
-//! A document goes through two steps: a reader of its format ([`text`] for plain text and
-//! Markdown, [`html`] for pages) finds its [`layout`] (tables and list items under headings),
-//! then [`table`] understands that layout (columns, categories, [`names`], [`duration`]s) and
-//! yields the declarations. [`discover`] decides which document is the charter.
+//! A document is read in three steps, reader → layout → declarations. A reader of its format
+//! ([`text`] for plain text and Markdown, [`html`] for pages) finds its [`layout`]: tables and
+//! list items, each under its heading, not a word of them understood yet. Then [`declarations`]
+//! understands that layout (which column says what, the categories, cookie [`names`], durations
+//! through [`crate::duration`]) and yields one declaration per cookie. Readers never interpret
+//! and the interpretation never parses, so every format shares one understanding of charters.
+//!
+//! [`discover`] decides which document is the charter, fetching candidates through a
+//! [`discover::DocumentSource`] (in an audit, the target's own browsing session).
 
+pub mod declarations;
 pub mod discover;
 pub mod html;
 pub mod layout;
 pub mod names;
-pub mod table;
 pub mod text;
 
 use crate::crawl::extract::decode_html;
@@ -119,7 +124,7 @@ pub fn read_document(
         Format::Html => html::layout(&text),
         Format::Text => text::layout(&text),
     };
-    let declared = table::declarations(&layout);
+    let declared = declarations::declarations(&layout);
     if declared.is_empty() {
         return Err(if layout.tables.is_empty() && layout.items.is_empty() {
             Unreadable::NoTable
