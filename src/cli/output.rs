@@ -11,7 +11,7 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use super::LogFormat;
+use super::args::LogFormat;
 use crate::crawl::Progress;
 use crate::redact::RedactingWriter;
 

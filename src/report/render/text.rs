@@ -1,9 +1,13 @@
-//! Reports as text for a terminal: the diff between two runs that `cookie-audit diff` prints.
+//! Reports as text for a terminal: the run's summary, a charter's table, and the diff between
+//! two runs that `cookie-audit diff` prints.
 
 use serde_json::Value;
 
 use crate::site::Party;
-use crate::types::{CookieChange, CookieKey, FindingKey, ReportDiff, Severity, TargetDiff};
+use crate::types::{
+    Charter, CharterStatus, CookieChange, CookieKey, FindingKey, Report, ReportDiff, Severity,
+    TargetDiff, TargetStatus,
+};
 
 /// The diff for people: a short text, one block per changed target; "no changes" when none.
 ///
@@ -140,6 +144,140 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// The run's summary on stdout: one line per target, then what changed.
+pub fn print_summary(report: &Report) {
+    for target in &report.targets {
+        match target.status {
+            TargetStatus::Audited => {
+                let third = target
+                    .observed
+                    .iter()
+                    .filter(|c| c.party == crate::site::Party::Third)
+                    .count();
+                let mut counts = crate::types::SeverityCounts::default();
+                for finding in &target.findings {
+                    counts.add(finding.severity);
+                }
+                // Findings are sorted worst first.
+                let worst = target
+                    .findings
+                    .first()
+                    .map(|f| {
+                        format!(
+                            "; worst: {} {} {}",
+                            enum_word(&f.severity),
+                            f.kind,
+                            printable(f.cookie.as_deref().unwrap_or(""))
+                        )
+                    })
+                    .unwrap_or_default();
+                println!(
+                    "audited  {}: {} pages, {} cookies ({} third-party), charter {}; \
+                     findings {} high, {} medium, {} low, {} info{}",
+                    printable(&target.name),
+                    target.crawl.pages.len(),
+                    target.observed.len(),
+                    third,
+                    enum_word(&target.charter.status),
+                    counts.high,
+                    counts.medium,
+                    counts.low,
+                    counts.info,
+                    worst.trim_end()
+                );
+            }
+            TargetStatus::Failed => println!(
+                "failed   {}: {}",
+                printable(&target.name),
+                printable(target.error.as_deref().unwrap_or("unknown error"))
+            ),
+        }
+    }
+    if let Some(changes) = &report.changes {
+        let changed = changes.targets.len();
+        if changes.changed {
+            println!(
+                "changes since run {}: {changed} target(s) changed (details in the report; \
+                 `cookie-audit diff` prints them)",
+                printable(&changes.old_run)
+            );
+        } else {
+            println!("no changes since run {}", printable(&changes.old_run));
+        }
+    }
+}
+
+/// A readable charter as a table on stdout (nothing when none was read).
+pub fn print_charter(charter: &Charter) {
+    if charter.status != CharterStatus::Parsed {
+        return;
+    }
+    println!(
+        "source: {}",
+        printable(charter.source.as_deref().unwrap_or("-"))
+    );
+    if let Some(portal) = &charter.portal_url {
+        println!("portal: {}", printable(portal));
+    }
+    println!("{} cookie(s) declared\n", charter.declared.len());
+    let rows: Vec<[String; 6]> = charter
+        .declared
+        .iter()
+        .map(|d| {
+            [
+                printable(&d.name),
+                enum_word(&d.match_kind),
+                enum_word(&d.category),
+                printable(d.duration.as_deref().unwrap_or("-")),
+                printable(&d.provider),
+                shorten(&printable(&d.purpose), 60),
+            ]
+        })
+        .collect();
+    let header = [
+        "NAME", "MATCH", "CATEGORY", "DURATION", "PROVIDER", "PURPOSE",
+    ]
+    .map(String::from);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count()).min(40);
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{:width$}", shorten(cell, width)))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}
+
+/// The JSON word of a serialisable enum, e.g. `necessary`.
+pub fn enum_word(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Text from the web made safe for a terminal: control characters (escape sequences) replaced.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut short: String = text.chars().take(max.saturating_sub(1)).collect();
+    short.push('…');
+    short
+}
+
 #[cfg(test)]
 mod diff_tests {
     use serde_json::json;
@@ -244,5 +382,17 @@ mod diff_tests {
             4,
             "a newline in a message must not add a line: {text}"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_text_cannot_drive_the_terminal() {
+        assert_eq!(printable("a\x1b[31mred\x07\nb"), "a [31mred  b");
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("abc", 4), "abc");
     }
 }

@@ -1,0 +1,339 @@
+//! `cookie-audit audit`: the run a cron job makes.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use tokio_util::sync::CancellationToken;
+
+use super::runtime;
+use crate::audit::catalog::Catalog;
+use crate::cli::args::{AuditArgs, Shard};
+use crate::cli::exit::{EXIT_ALL_FAILED, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::cli::output::{self, say};
+use crate::cli::signals::{Signal, Signals};
+use crate::config::{self, CrawlSettings, Target};
+use crate::pipeline::{self, AuditOptions};
+use crate::report::diff;
+use crate::report::load::load_report;
+use crate::report::render::text::{enum_word, print_summary};
+use crate::types::{Engine, Report, Severity};
+
+pub(crate) fn run_audit(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> u8 {
+    let targets = match load_targets(&args) {
+        Ok(targets) => targets,
+        Err(message) => {
+            say!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut targets = targets;
+    if let Some(engine) = args.engine {
+        for target in &mut targets {
+            target.settings.engine = engine.into();
+        }
+    }
+    // The run's engine, for the report header: the one every target used, else the browser's
+    // when any target used it (the run then needed Chromium).
+    if let Some(bars) = &bars {
+        bars.set_targets(targets.len());
+    }
+    let engine = if targets.iter().any(|t| t.settings.engine == Engine::Browser) {
+        Engine::Browser
+    } else {
+        Engine::Http
+    };
+    let baseline = match load_baseline(&args) {
+        Ok(baseline) => baseline,
+        Err(message) => {
+            say!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let catalog = match load_catalog(args.cookie_db.as_deref()) {
+        Ok(catalog) => catalog,
+        Err(message) => {
+            say!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    // Taken before anything is crawled, held until the report is written.
+    let _lock = match crate::report::lock::lock(&args.out) {
+        Ok(lock) => lock,
+        Err(error) => {
+            say!("error: {error}");
+            return EXIT_USAGE;
+        }
+    };
+    let runtime = match runtime(tokio::runtime::Builder::new_multi_thread()) {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let interrupt = CancellationToken::new();
+    let signalled = Arc::new(OnceLock::new());
+    {
+        // Installed before the first request, so that a signal always finds the handler.
+        let _entered = runtime.enter();
+        match Signals::install() {
+            Ok(signals) => {
+                runtime.spawn(signals.watch(interrupt.clone(), signalled.clone()));
+            }
+            Err(error) => tracing::warn!("cannot watch SIGINT/SIGTERM: {error}"),
+        }
+    }
+    let options = AuditOptions {
+        resolve: args.resolve.clone(),
+        respect_robots: !args.ignore_robots,
+        max_connections: args.max_connections as usize,
+        engine,
+        catalog: std::sync::Arc::new(catalog),
+        lifetime_limit_seconds: args.lifetime_limit_days * 86_400,
+        browser: crate::browser::BrowserOptions {
+            executable: args.chromium.clone(),
+            resolve: Vec::new(),
+            command_timeout: std::time::Duration::from_secs(30),
+        },
+        parallel_targets: args.parallel_targets as usize,
+        record_values: args.record_values,
+        progress: bars
+            .clone()
+            .map(|bars| bars as Arc<dyn crate::crawl::Progress>),
+        interrupt,
+    };
+    let mut report = match runtime.block_on(pipeline::audit(targets, &options)) {
+        Ok(report) => report,
+        Err(error) => {
+            say!("error: {error}");
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(bars) = &bars {
+        bars.finish();
+    }
+    let signal = signalled.get().copied();
+    report.run.interrupted_by = signal.map(|s: Signal| s.name().to_string());
+    if let Some(baseline) = &baseline {
+        report.changes = Some(diff::diff(baseline, &report));
+    }
+    tracing::info!(
+        targets = report.targets.len(),
+        peak_rss_mb = peak_rss_mb()
+            .map(|mb| format!("{mb:.1}"))
+            .unwrap_or_default(),
+        "run finished"
+    );
+    let written = crate::report::write_run(&args.out, &mut report);
+    print_summary(&report);
+    match written {
+        Ok(paths) => {
+            println!(
+                "reports: {} {}",
+                paths.report_json.display(),
+                paths.report_html.display()
+            );
+            println!(
+                "latest:  {} {}",
+                paths.latest_json.display(),
+                paths.latest_html.display()
+            );
+        }
+        Err(error) => {
+            say!("error: {error}");
+            say!("exit {EXIT_ALL_FAILED}: the audit ran but its report could not be written");
+            // The audit ran but its result is lost: a script must not take this run for a pass.
+            return EXIT_ALL_FAILED;
+        }
+    }
+    if let Some(signal) = signal {
+        say!(
+            "exit {}: interrupted by {}; the report holds what was done (\"partial\": true)",
+            signal.exit_code(),
+            signal.name()
+        );
+        return signal.exit_code();
+    }
+    exit_code(&report, args.fail_on.map(Severity::from))
+}
+
+/// The report to compare with: `--baseline`, or `<out>/latest.json` with `--against-latest`
+/// (absent on a first run, which is not an error).
+fn load_baseline(args: &AuditArgs) -> Result<Option<Report>, String> {
+    let path = match (&args.baseline, args.against_latest) {
+        (Some(path), _) => path.clone(),
+        (None, true) => {
+            let latest = args.out.join("latest.json");
+            if !latest.exists() {
+                say!(
+                    "note: {} does not exist yet: nothing to compare this run with",
+                    latest.display()
+                );
+                return Ok(None);
+            }
+            latest
+        }
+        (None, false) => return Ok(None),
+    };
+    load_report(&path).map(Some).map_err(|e| e.to_string())
+}
+
+/// The built-in catalogue, plus the Open Cookie Database when `--cookie-db` names it. Rows it
+/// cannot read are named on stderr and skipped; a file that cannot be read at all is an error.
+fn load_catalog(cookie_db: Option<&Path>) -> Result<Catalog, String> {
+    let mut catalog = Catalog::built_in();
+    if let Some(path) = cookie_db {
+        let report = catalog
+            .add_open_cookie_database(path)
+            .map_err(|error| format!("--cookie-db: {error}"))?;
+        for skipped in &report.skipped {
+            say!(
+                "warning: {}:{}: row skipped: {}",
+                path.display(),
+                skipped.line,
+                skipped.message
+            );
+        }
+        tracing::info!(
+            loaded = report.loaded,
+            skipped = report.skipped.len(),
+            "cookie database loaded"
+        );
+    }
+    Ok(catalog)
+}
+
+/// This process's peak resident memory in MiB, where the system says it (Linux `VmHWM`).
+///
+/// `getrusage`'s `ru_maxrss` would be wrong here: it keeps the high-water mark of the process
+/// that spawned us, so a benchmark holding a large site in memory would be charged for it.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// The exit code a finished run deserves.
+pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
+    if !report.targets.is_empty() && report.totals.audited == 0 {
+        say!("exit {EXIT_ALL_FAILED}: no target could be audited");
+        return EXIT_ALL_FAILED;
+    }
+    if let Some(threshold) = fail_on {
+        let count = report.totals.findings.at_or_above(threshold);
+        if count > 0 {
+            let word = enum_word(&threshold);
+            say!("exit {EXIT_FINDINGS}: {count} finding(s) at or above {word} (--fail-on {word})");
+            return EXIT_FINDINGS;
+        }
+    }
+    EXIT_OK
+}
+
+fn load_targets(args: &AuditArgs) -> Result<Vec<Target>, String> {
+    let shard = shard_of(
+        args.shard,
+        args.shards,
+        std::env::var("JOB_COMPLETION_INDEX").ok(),
+    )?;
+    let Some(list) = &args.targets_list else {
+        let config = config::load(&args.targets).map_err(|e| e.to_string())?;
+        return select_targets(config.targets, &args.only, shard, &args.targets);
+    };
+    let defaults = if args.targets.exists() {
+        let text = std::fs::read_to_string(&args.targets)
+            .map_err(|e| format!("cannot read {}: {e}", args.targets.display()))?;
+        config::parse_defaults_only(&text, &args.targets).map_err(|e| e.to_string())?
+    } else {
+        CrawlSettings::default()
+    };
+    let text = std::fs::read_to_string(list)
+        .map_err(|e| format!("cannot read the targets list {}: {e}", list.display()))?;
+    let targets = config::parse_targets_list(&text, list, &defaults).map_err(|e| e.to_string())?;
+    select_targets(targets, &args.only, shard, list)
+}
+
+/// The shard to audit: `--shard K/N`, or `--shards N` with K from `JOB_COMPLETION_INDEX`.
+fn shard_of(
+    shard: Option<Shard>,
+    shards: Option<u32>,
+    job_index: Option<String>,
+) -> Result<Option<Shard>, String> {
+    let Some(count) = shards else {
+        return Ok(shard);
+    };
+    let Some(index) = job_index else {
+        return Err(format!(
+            "--shards {count} needs JOB_COMPLETION_INDEX (a Kubernetes indexed Job sets it);              outside one, use --shard K/{count}"
+        ));
+    };
+    format!("{}/{count}", index.trim())
+        .parse::<Shard>()
+        .map(Some)
+        .map_err(|_| {
+            format!(
+                "JOB_COMPLETION_INDEX={index:?} is not a shard of --shards {count}:                  it must be a number from 0 to {}",
+                count - 1
+            )
+        })
+}
+
+/// Applies `--shard` (on the index in the file) then `--only`.
+fn select_targets(
+    targets: Vec<Target>,
+    only: &[String],
+    shard: Option<Shard>,
+    path: &Path,
+) -> Result<Vec<Target>, String> {
+    for name in only {
+        if !targets.iter().any(|t| &t.name == name) {
+            let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+            return Err(format!(
+                "--only {name}: no target of that name in {}; names: {}",
+                path.display(),
+                names.join(", ")
+            ));
+        }
+    }
+    Ok(targets
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| shard.is_none_or(|s| s.includes(*i)))
+        .map(|(_, t)| t)
+        .filter(|t| only.is_empty() || only.contains(&t.name))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_come_from_the_job_index_when_counted() {
+        assert_eq!(
+            shard_of(None, Some(4), Some("2".into())),
+            Ok(Some(Shard { index: 2, count: 4 }))
+        );
+        assert_eq!(shard_of(None, None, Some("2".into())), Ok(None));
+        let given = Some(Shard { index: 1, count: 3 });
+        assert_eq!(shard_of(given, None, Some("2".into())), Ok(given));
+        assert!(
+            shard_of(None, Some(4), None)
+                .unwrap_err()
+                .contains("--shard K/4")
+        );
+        assert!(
+            shard_of(None, Some(4), Some("4".into()))
+                .unwrap_err()
+                .contains("from 0 to 3")
+        );
+    }
+
+    #[test]
+    fn shards_split_by_index() {
+        let shard: Shard = "1/3".parse().unwrap();
+        let picked: Vec<usize> = (0..7).filter(|i| shard.includes(*i)).collect();
+        assert_eq!(picked, [1, 4]);
+        assert!("3/3".parse::<Shard>().is_err());
+        assert!("0/0".parse::<Shard>().is_err());
+        assert!("a/b".parse::<Shard>().is_err());
+    }
+}
