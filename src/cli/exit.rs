@@ -1,4 +1,7 @@
-//! The exit codes of every command (README, "Exit codes").
+//! The exit codes of every command (README, "Exit codes"), and how a command that fails says
+//! so: it returns a [`Failure`], which `cli::main` prints once, the same way for every command.
+
+use std::fmt::Display;
 
 /// Audit done, nothing at or above `--fail-on`.
 pub const EXIT_OK: u8 = 0;
@@ -17,3 +20,34 @@ pub const EXIT_SIGINT: u8 = 130;
 
 /// Interrupted by SIGTERM (128 + 15); the report holds what was done.
 pub const EXIT_SIGTERM: u8 = 143;
+
+/// What a command returns: the exit code of a command that did its job, or why it could not.
+pub(crate) type Outcome = Result<u8, Failure>;
+
+/// A command that could not do its job: what to say on stderr (after `error: `) and the exit
+/// code that tells a script which kind of failure it was.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    /// The exit code.
+    pub(crate) code: u8,
+    /// One line for a person.
+    pub(crate) message: String,
+}
+
+impl Failure {
+    /// Bad usage or configuration, or an input that cannot be read: exit 2.
+    pub(crate) fn usage(error: impl Display) -> Failure {
+        Failure {
+            code: EXIT_USAGE,
+            message: error.to_string(),
+        }
+    }
+
+    /// The work was done but its result could not be written or shown: exit 3.
+    pub(crate) fn unwritten(error: impl Display) -> Failure {
+        Failure {
+            code: EXIT_ALL_FAILED,
+            message: error.to_string(),
+        }
+    }
+}

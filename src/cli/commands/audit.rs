@@ -8,25 +8,19 @@ use tokio_util::sync::CancellationToken;
 use super::runtime;
 use crate::audit::catalog::Catalog;
 use crate::cli::args::{AuditArgs, Shard};
-use crate::cli::exit::{EXIT_ALL_FAILED, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::cli::exit::{EXIT_ALL_FAILED, EXIT_FINDINGS, EXIT_OK, Failure, Outcome};
 use crate::cli::output::{self, say};
 use crate::cli::signals::{Signal, Signals};
 use crate::config::{self, CrawlSettings, Target};
 use crate::pipeline::{self, AuditOptions};
 use crate::report::diff;
 use crate::report::load::load_report;
-use crate::report::render::text::{enum_word, print_summary};
+use crate::report::render::text::{enum_word, run_summary};
 use crate::types::{Engine, Report, Severity};
 
-pub(crate) fn run_audit(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> u8 {
-    let targets = match load_targets(&args) {
-        Ok(targets) => targets,
-        Err(message) => {
-            say!("error: {message}");
-            return EXIT_USAGE;
-        }
-    };
-    let mut targets = targets;
+/// Audits the targets, writes the reports, prints the summary; the exit code says how it went.
+pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
+    let mut targets = load_targets(&args).map_err(Failure::usage)?;
     if let Some(engine) = args.engine {
         for target in &mut targets {
             target.settings.engine = engine.into();
@@ -42,32 +36,11 @@ pub(crate) fn run_audit(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> u8 
     } else {
         Engine::Http
     };
-    let baseline = match load_baseline(&args) {
-        Ok(baseline) => baseline,
-        Err(message) => {
-            say!("error: {message}");
-            return EXIT_USAGE;
-        }
-    };
-    let catalog = match load_catalog(args.cookie_db.as_deref()) {
-        Ok(catalog) => catalog,
-        Err(message) => {
-            say!("error: {message}");
-            return EXIT_USAGE;
-        }
-    };
+    let baseline = load_baseline(&args).map_err(Failure::usage)?;
+    let catalog = load_catalog(args.cookie_db.as_deref()).map_err(Failure::usage)?;
     // Taken before anything is crawled, held until the report is written.
-    let _lock = match crate::report::lock::lock(&args.out) {
-        Ok(lock) => lock,
-        Err(error) => {
-            say!("error: {error}");
-            return EXIT_USAGE;
-        }
-    };
-    let runtime = match runtime(tokio::runtime::Builder::new_multi_thread()) {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
+    let _lock = crate::report::lock::lock(&args.out).map_err(Failure::usage)?;
+    let runtime = runtime(tokio::runtime::Builder::new_multi_thread())?;
     let interrupt = CancellationToken::new();
     let signalled = Arc::new(OnceLock::new());
     {
@@ -86,7 +59,7 @@ pub(crate) fn run_audit(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> u8 
         max_connections: args.max_connections as usize,
         engine,
         catalog: std::sync::Arc::new(catalog),
-        lifetime_limit_seconds: args.lifetime_limit_days * 86_400,
+        lifetime_limit_seconds: args.lifetime_limit_days * crate::duration::DAY,
         browser: crate::browser::BrowserOptions {
             executable: args.chromium.clone(),
             resolve: Vec::new(),
@@ -99,13 +72,9 @@ pub(crate) fn run_audit(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> u8 
             .map(|bars| bars as Arc<dyn crate::crawl::Progress>),
         interrupt,
     };
-    let mut report = match runtime.block_on(pipeline::audit(targets, &options)) {
-        Ok(report) => report,
-        Err(error) => {
-            say!("error: {error}");
-            return EXIT_USAGE;
-        }
-    };
+    let mut report = runtime
+        .block_on(pipeline::audit(targets, &options))
+        .map_err(Failure::usage)?;
     if let Some(bars) = &bars {
         bars.finish();
     }
@@ -122,7 +91,7 @@ pub(crate) fn run_audit(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> u8 
         "run finished"
     );
     let written = crate::report::write_run(&args.out, &mut report);
-    print_summary(&report);
+    print!("{}", run_summary(&report));
     match written {
         Ok(paths) => {
             println!(
@@ -140,7 +109,7 @@ pub(crate) fn run_audit(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> u8 
             say!("error: {error}");
             say!("exit {EXIT_ALL_FAILED}: the audit ran but its report could not be written");
             // The audit ran but its result is lost: a script must not take this run for a pass.
-            return EXIT_ALL_FAILED;
+            return Ok(EXIT_ALL_FAILED);
         }
     }
     if let Some(signal) = signal {
@@ -149,9 +118,9 @@ pub(crate) fn run_audit(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> u8 
             signal.exit_code(),
             signal.name()
         );
-        return signal.exit_code();
+        return Ok(signal.exit_code());
     }
-    exit_code(&report, args.fail_on.map(Severity::from))
+    Ok(exit_code(&report, args.fail_on.map(Severity::from)))
 }
 
 /// The report to compare with: `--baseline`, or `<out>/latest.json` with `--against-latest`

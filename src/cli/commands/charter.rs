@@ -7,14 +7,15 @@ use url::Url;
 use super::runtime;
 use crate::charter::discover::{DocumentSource, read_configured, read_file};
 use crate::cli::args::CharterArgs;
-use crate::cli::exit::{EXIT_ALL_FAILED, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::cli::exit::{EXIT_ALL_FAILED, EXIT_FINDINGS, EXIT_OK, Failure, Outcome};
 use crate::cli::output::say;
 use crate::config::{CharterSource, CrawlSettings, Target};
 use crate::crawl::{Crawler, Document, Session};
-use crate::report::render::text::{print_charter, printable};
+use crate::report::render::text::{charter_table, printable};
 use crate::types::{Charter, CharterStatus, Jurisdiction};
 
-pub(crate) fn run_charter(args: CharterArgs) -> u8 {
+/// Reads one charter (a file, or a URL fetched without robots.txt) and shows what it declares.
+pub(crate) fn run(args: CharterArgs) -> Outcome {
     let source = match Url::parse(&args.source) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => CharterSource::Url(url),
         _ => CharterSource::File(PathBuf::from(&args.source)),
@@ -27,18 +28,9 @@ pub(crate) fn run_charter(args: CharterArgs) -> u8 {
     let charter = match &source {
         CharterSource::File(path) => read_file(path, settings.max_body_bytes),
         CharterSource::Url(url) => {
-            let runtime = match runtime(tokio::runtime::Builder::new_current_thread()) {
-                Ok(runtime) => runtime,
-                Err(code) => return code,
-            };
+            let runtime = runtime(tokio::runtime::Builder::new_current_thread())?;
             // The user named this URL: robots.txt is not asked.
-            let crawler = match Crawler::new(&args.resolve, 4, false) {
-                Ok(crawler) => crawler,
-                Err(error) => {
-                    say!("error: {error}");
-                    return EXIT_USAGE;
-                }
-            };
+            let crawler = Crawler::new(&args.resolve, 4, false).map_err(Failure::usage)?;
             let target = Target {
                 name: "charter".to_string(),
                 url: url.clone(),
@@ -56,17 +48,12 @@ pub(crate) fn run_charter(args: CharterArgs) -> u8 {
         }
     };
     if args.json {
-        match serde_json::to_string_pretty(&charter) {
-            Ok(json) => println!("{json}"),
-            Err(error) => {
-                say!("error: {error}");
-                return EXIT_ALL_FAILED;
-            }
-        }
+        let json = serde_json::to_string_pretty(&charter).map_err(Failure::unwritten)?;
+        println!("{json}");
     } else {
-        print_charter(&charter);
+        print!("{}", charter_table(&charter));
     }
-    match charter.status {
+    Ok(match charter.status {
         CharterStatus::Parsed => EXIT_OK,
         CharterStatus::Unparsed => {
             say!("{}", explain_charter(&charter));
@@ -76,7 +63,7 @@ pub(crate) fn run_charter(args: CharterArgs) -> u8 {
             say!("{}", explain_charter(&charter));
             EXIT_ALL_FAILED
         }
-    }
+    })
 }
 
 /// A session as a document source that keeps no cookies: `charter` only reads.

@@ -6,13 +6,14 @@ pub(super) mod diff;
 pub(super) mod merge;
 pub(super) mod render;
 
-use super::exit::EXIT_USAGE;
-use super::output::say;
+use super::exit::Failure;
 
-/// Builds an async runtime, or says why it could not and gives the exit code.
-pub(crate) fn runtime(mut builder: tokio::runtime::Builder) -> Result<tokio::runtime::Runtime, u8> {
-    builder.enable_all().build().map_err(|error| {
-        say!("error: cannot start the async runtime: {error}");
-        EXIT_USAGE
-    })
+/// Builds an async runtime, or says why it could not.
+pub(crate) fn runtime(
+    mut builder: tokio::runtime::Builder,
+) -> Result<tokio::runtime::Runtime, Failure> {
+    builder
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::usage(format!("cannot start the async runtime: {error}")))
 }

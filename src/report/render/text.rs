@@ -1,6 +1,8 @@
 //! Reports as text for a terminal: the run's summary, a charter's table, and the diff between
 //! two runs that `cookie-audit diff` prints.
 
+use std::fmt::Write;
+
 use serde_json::Value;
 
 use crate::site::Party;
@@ -144,8 +146,10 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// The run's summary on stdout: one line per target, then what changed.
-pub fn print_summary(report: &Report) {
+/// The run's summary for stdout: one line per target, then what changed.
+pub fn run_summary(report: &Report) -> String {
+    // Writing to a String cannot fail: the `fmt::Result`s below are always `Ok`.
+    let mut out = String::new();
     for target in &report.targets {
         match target.status {
             TargetStatus::Audited => {
@@ -171,7 +175,8 @@ pub fn print_summary(report: &Report) {
                         )
                     })
                     .unwrap_or_default();
-                println!(
+                let _ = writeln!(
+                    out,
                     "audited  {}: {} pages, {} cookies ({} third-party), charter {}; \
                      findings {} high, {} medium, {} low, {} info{}",
                     printable(&target.name),
@@ -186,40 +191,47 @@ pub fn print_summary(report: &Report) {
                     worst.trim_end()
                 );
             }
-            TargetStatus::Failed => println!(
-                "failed   {}: {}",
-                printable(&target.name),
-                printable(target.error.as_deref().unwrap_or("unknown error"))
-            ),
+            TargetStatus::Failed => {
+                let _ = writeln!(
+                    out,
+                    "failed   {}: {}",
+                    printable(&target.name),
+                    printable(target.error.as_deref().unwrap_or("unknown error"))
+                );
+            }
         }
     }
     if let Some(changes) = &report.changes {
         let changed = changes.targets.len();
         if changes.changed {
-            println!(
+            let _ = writeln!(
+                out,
                 "changes since run {}: {changed} target(s) changed (details in the report; \
                  `cookie-audit diff` prints them)",
                 printable(&changes.old_run)
             );
         } else {
-            println!("no changes since run {}", printable(&changes.old_run));
+            let _ = writeln!(out, "no changes since run {}", printable(&changes.old_run));
         }
     }
+    out
 }
 
-/// A readable charter as a table on stdout (nothing when none was read).
-pub fn print_charter(charter: &Charter) {
+/// A readable charter as a table for stdout (nothing when none was read).
+pub fn charter_table(charter: &Charter) -> String {
+    let mut out = String::new();
     if charter.status != CharterStatus::Parsed {
-        return;
+        return out;
     }
-    println!(
+    let _ = writeln!(
+        out,
         "source: {}",
         printable(charter.source.as_deref().unwrap_or("-"))
     );
     if let Some(portal) = &charter.portal_url {
-        println!("portal: {}", printable(portal));
+        let _ = writeln!(out, "portal: {}", printable(portal));
     }
-    println!("{} cookie(s) declared\n", charter.declared.len());
+    let _ = writeln!(out, "{} cookie(s) declared\n", charter.declared.len());
     let rows: Vec<[String; 6]> = charter
         .declared
         .iter()
@@ -250,8 +262,9 @@ pub fn print_charter(charter: &Charter) {
             .zip(widths)
             .map(|(cell, width)| format!("{:width$}", shorten(cell, width)))
             .collect();
-        println!("{}", line.join("  ").trim_end());
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
     }
+    out
 }
 
 /// The JSON word of a serialisable enum, e.g. `necessary`.
