@@ -231,7 +231,7 @@ fn extraction_alone(page: &str) {
     let started = Instant::now();
     let mut links = 0;
     for _ in 0..rounds {
-        links += cookie_audit::crawl::extract::page_refs(page.as_bytes(), Some("text/html"), &url)
+        links += cookie_audit::extract::page_refs(page.as_bytes(), Some("text/html"), &url)
             .links
             .len();
     }

@@ -5,7 +5,7 @@
 //! (head with styles, scripts and icons, menus, dataset cards with links and images, a table,
 //! inline SVG, a footer with "Charte cookies") and times, per page:
 //!
-//! - `page_refs`: the crate's own `cookie_audit::crawl::extract::page_refs` (scraper, one walk
+//! - `page_refs`: the crate's own `cookie_audit::extract::page_refs` (scraper, one walk
 //!   over the DOM);
 //! - scraper + 5 selectors: a DOM, then five CSS selectors (the 2.9 ms / 100 KB);
 //! - html5gum callbacks: the tokenizer with a callback emitter, no DOM, no token allocations;
@@ -22,7 +22,7 @@ use std::convert::Infallible;
 use std::hint::black_box;
 use std::time::Instant;
 
-use cookie_audit::crawl::extract::{
+use cookie_audit::extract::{
     PageRefs, RawRefs, decode_html, first_srcset, mentions_cookies, normalise, page_refs,
 };
 use scraper::{Html, Selector};
@@ -333,7 +333,7 @@ mod gum {
     use html5gum::emitters::callback::{CallbackEmitter, CallbackEvent};
     use url::Url;
 
-    use cookie_audit::crawl::extract::{
+    use cookie_audit::extract::{
         MAX_COOKIE_LINKS_PER_PAGE, PageRefs, RawRefs, decode_html, first_srcset, mentions_cookies,
     };
 
@@ -347,7 +347,7 @@ mod gum {
 
     /// What the tokenizer's events tell about links, read as a DOM walk would read them.
     #[derive(Default)]
-    pub struct Collect {
+    pub(crate) struct Collect {
         tag: Vec<u8>,
         /// The current start tag is one whose attributes matter.
         wanted: bool,
@@ -364,7 +364,7 @@ mod gum {
     }
 
     impl Collect {
-        pub fn open_start_tag(&mut self, name: &[u8]) {
+        pub(crate) fn open_start_tag(&mut self, name: &[u8]) {
             self.tag.clear();
             self.tag.extend_from_slice(name);
             self.attrs.clear();
@@ -388,7 +388,7 @@ mod gum {
             );
         }
 
-        pub fn attribute_name(&mut self, name: &[u8]) {
+        pub(crate) fn attribute_name(&mut self, name: &[u8]) {
             self.repeat = true;
             if !self.wanted {
                 return;
@@ -409,7 +409,7 @@ mod gum {
             }
         }
 
-        pub fn attribute_value(&mut self, value: &[u8]) {
+        pub(crate) fn attribute_value(&mut self, value: &[u8]) {
             if !self.repeat
                 && let Some((_, v)) = self.attrs.last_mut()
             {
@@ -417,7 +417,7 @@ mod gum {
             }
         }
 
-        pub fn text(&mut self, value: &[u8]) {
+        pub(crate) fn text(&mut self, value: &[u8]) {
             if let Some((_, text, _)) = &mut self.anchor {
                 // A DOM's text() joined with " ": the pieces between tags stay apart.
                 text.push(' ');
@@ -425,7 +425,7 @@ mod gum {
             }
         }
 
-        pub fn end_tag(&mut self, name: &[u8]) {
+        pub(crate) fn end_tag(&mut self, name: &[u8]) {
             let Some((_, _, inside)) = &mut self.anchor else {
                 return;
             };
@@ -455,7 +455,7 @@ mod gum {
             }
         }
 
-        pub fn close_start_tag(&mut self) {
+        pub(crate) fn close_start_tag(&mut self) {
             let tag = std::mem::take(&mut self.tag);
             self.start_tag(&tag);
             self.tag = tag;
@@ -522,7 +522,7 @@ mod gum {
             self.subresources.extend(found.into_iter().flatten());
         }
 
-        pub fn finish(mut self, page_url: &Url) -> PageRefs {
+        pub(crate) fn finish(mut self, page_url: &Url) -> PageRefs {
             self.close_anchor();
             self.cookie_anchors.truncate(MAX_COOKIE_LINKS_PER_PAGE);
             let base = self
@@ -543,7 +543,7 @@ mod gum {
         }
     }
 
-    pub fn page_refs(body: &[u8], content_type: Option<&str>, page_url: &Url) -> PageRefs {
+    pub(crate) fn page_refs(body: &[u8], content_type: Option<&str>, page_url: &Url) -> PageRefs {
         let text = decode_html(body, content_type);
         let mut collect = Collect::default();
         let mut emitter = CallbackEmitter::new(

@@ -33,7 +33,7 @@ use crate::types::{
 
 /// How a run goes, beyond each target's own settings.
 #[derive(Debug, Clone)]
-pub struct AuditOptions {
+pub(crate) struct AuditOptions {
     /// `--resolve` overrides.
     pub resolve: Vec<ResolveRule>,
     /// Honour robots.txt (off with `--ignore-robots`).
@@ -63,7 +63,7 @@ pub struct AuditOptions {
 
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
-pub enum AuditError {
+pub(crate) enum AuditError {
     /// The HTTP client could not be built.
     #[error(transparent)]
     Crawler(#[from] CrawlerError),
@@ -73,7 +73,10 @@ pub enum AuditError {
 }
 
 /// Audits every target concurrently and returns the report, targets in the order given.
-pub async fn audit(targets: Vec<Target>, options: &AuditOptions) -> Result<Report, AuditError> {
+pub(crate) async fn audit(
+    targets: Vec<Target>,
+    options: &AuditOptions,
+) -> Result<Report, AuditError> {
     let started_at = OffsetDateTime::now_utc();
     let crawler = Arc::new(Crawler::new(
         &options.resolve,
@@ -576,7 +579,7 @@ fn target_report(
 }
 
 /// RFC 3339 in UTC to the second, as the report promises.
-pub fn rfc3339(at: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
     let at = at
         .to_offset(time::UtcOffset::UTC)
         .replace_nanosecond(0)

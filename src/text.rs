@@ -1,7 +1,7 @@
 //! Text helpers every layer uses: cutting at a character boundary, folding case and accents.
 
 /// `s` cut to at most `max` bytes, on a character boundary.
-pub fn truncate_at_char(s: &str, max: usize) -> &str {
+pub(crate) fn truncate_at_char(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }
@@ -14,7 +14,7 @@ pub fn truncate_at_char(s: &str, max: usize) -> &str {
 
 /// Lowercases `text` and removes the accents of Latin letters, so that charter words compare
 /// alike however they were typed ("Durée", "duree", "DURÉE").
-pub fn fold(text: &str) -> String {
+pub(crate) fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
     for c in text.chars().flat_map(char::to_lowercase) {
         match base_letters(c) {

@@ -7,8 +7,8 @@
 use cookie_audit::charter::{self, names};
 use cookie_audit::cookie::date::{browser_attributes, http_date, parse_cookie_date};
 use cookie_audit::cookie::parse_set_cookie;
-use cookie_audit::crawl::extract::{decode_html, normalise, page_refs};
 use cookie_audit::duration;
+use cookie_audit::extract::{decode_html, normalise, page_refs};
 use cookie_audit::redact;
 use proptest::prelude::*;
 use url::Url;

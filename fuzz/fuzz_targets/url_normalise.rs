@@ -3,7 +3,7 @@
 
 #![no_main]
 
-use cookie_audit::crawl::extract::normalise;
+use cookie_audit::extract::normalise;
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 use url::Url;

@@ -55,7 +55,7 @@ const QUOTED_HEADER_MAX: usize = 200;
 /// Why a cookie is strictly necessary (exempt from consent in every jurisdiction).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Necessity {
+pub(crate) enum Necessity {
     /// Keeps the state of a visit (a server-side session).
     Session,
     /// Keeps a user signed in.
@@ -88,7 +88,7 @@ impl Necessity {
 /// When a cookie shows up on a site that uses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Appears {
+pub(crate) enum Appears {
     /// On an ordinary visit, without signing in or answering a consent banner.
     Always,
     /// Only for a visitor who signs in (or visits the sign-in page).
@@ -112,7 +112,7 @@ impl Appears {
 /// Where an entry comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "source")]
-pub enum Origin {
+pub(crate) enum Origin {
     /// The compiled-in `known_cookies.csv`.
     BuiltIn,
     /// A row of an Open Cookie Database CSV.
@@ -124,7 +124,7 @@ pub enum Origin {
 
 /// What the catalogue knows about one cookie, or about a family of cookies sharing a stem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct KnownCookie {
+pub(crate) struct KnownCookie {
     /// The exact name, or the stem of a family.
     pub name: String,
     /// True when `name` is a prefix of the cookies it covers (`_ga_` covers `_ga_ABC123`).
@@ -149,7 +149,7 @@ pub struct KnownCookie {
 
 /// A catalogue row that could not be read, with its line number in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowError {
+pub(crate) struct RowError {
     /// The 1-based line the row starts on.
     pub line: usize,
     /// What is wrong with it.
@@ -158,7 +158,7 @@ pub struct RowError {
 
 /// What loading a database added.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadReport {
+pub(crate) struct LoadReport {
     /// Rows loaded. A row naming several domains adds one entry per domain, so
     /// [`Catalog::len`] may grow by more.
     pub loaded: usize,
@@ -168,7 +168,7 @@ pub struct LoadReport {
 
 /// Why a cookie database could not be loaded at all.
 #[derive(Debug, thiserror::Error)]
-pub enum CatalogError {
+pub(crate) enum CatalogError {
     /// The file could not be read.
     #[error("cannot read the cookie database {}: {source}", .path.display())]
     Read {
@@ -204,7 +204,7 @@ fn describe_source(path: Option<&Path>) -> String {
 
 /// The catalogue of known cookies, built in and from Open Cookie Database files.
 #[derive(Debug, Clone)]
-pub struct Catalog {
+pub(crate) struct Catalog {
     built_in: Tier,
     database: Tier,
 }
@@ -212,7 +212,7 @@ pub struct Catalog {
 impl Catalog {
     /// A catalogue that knows nothing: for a run that must trust only a given database, and for
     /// tests that look at a database alone.
-    pub fn empty() -> Catalog {
+    pub(crate) fn empty() -> Catalog {
         Catalog {
             built_in: Tier::default(),
             database: Tier::default(),
@@ -221,7 +221,7 @@ impl Catalog {
 
     /// The compiled-in catalogue. A malformed row is skipped (a unit test guarantees there is
     /// none), so starting the tool never fails on its own data.
-    pub fn built_in() -> Catalog {
+    pub(crate) fn built_in() -> Catalog {
         let mut catalog = Catalog::empty();
         let (cookies, _errors) = read_built_in(BUILT_IN_CSV);
         for cookie in cookies {
@@ -232,7 +232,10 @@ impl Catalog {
 
     /// Adds the rows of an Open Cookie Database CSV file. Bad rows are skipped and reported;
     /// only an unreadable file or a header that is not the database's fails.
-    pub fn add_open_cookie_database(&mut self, path: &Path) -> Result<LoadReport, CatalogError> {
+    pub(crate) fn add_open_cookie_database(
+        &mut self,
+        path: &Path,
+    ) -> Result<LoadReport, CatalogError> {
         let bytes = std::fs::read(path).map_err(|source| CatalogError::Read {
             path: path.to_path_buf(),
             source,
@@ -242,7 +245,12 @@ impl Catalog {
 
     /// Adds the rows of an Open Cookie Database CSV given as text, as
     /// [`Catalog::add_open_cookie_database`] does for a file.
-    pub fn add_open_cookie_database_str(&mut self, text: &str) -> Result<LoadReport, CatalogError> {
+    // Only the tests read it.
+    #[cfg(test)]
+    pub(crate) fn add_open_cookie_database_str(
+        &mut self,
+        text: &str,
+    ) -> Result<LoadReport, CatalogError> {
         self.add_database_bytes(text.as_bytes(), None)
     }
 
@@ -253,7 +261,7 @@ impl Catalog {
     /// exact name before a family, the longest stem first; among equals the first loaded wins.
     /// An entry naming a domain is passed over unless `cookie_domain` has the same registrable
     /// domain.
-    pub fn lookup(&self, name: &str, cookie_domain: &str) -> Option<&KnownCookie> {
+    pub(crate) fn lookup(&self, name: &str, cookie_domain: &str) -> Option<&KnownCookie> {
         let site = CookieSite::new(cookie_domain);
         self.built_in
             .exact(name, &site)
@@ -263,12 +271,16 @@ impl Catalog {
     }
 
     /// Entries in the catalogue (a database row naming several domains counts once per domain).
-    pub fn len(&self) -> usize {
+    // Only the tests read it.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.built_in.entries.len() + self.database.entries.len()
     }
 
     /// True when the catalogue knows no cookie at all.
-    pub fn is_empty(&self) -> bool {
+    // Only the tests read it.
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 

@@ -1,5 +1,5 @@
 //! The audit: what was observed compared with what the charter declares, under the consent
 //! rules of the target's jurisdiction.
 
-pub mod catalog;
-pub mod rules;
+pub(crate) mod catalog;
+pub(crate) mod rules;

@@ -20,13 +20,13 @@ use crate::types::{
 };
 
 /// The CNIL's limit for cookie lifetimes: 13 months, as days.
-pub const DEFAULT_LIFETIME_LIMIT_DAYS: u64 = 395;
+pub(crate) const DEFAULT_LIFETIME_LIMIT_DAYS: u64 = 395;
 
 const DAY: i64 = duration::DAY as i64;
 
 /// What the rules need beyond the target itself.
 #[derive(Debug, Clone)]
-pub struct Rules<'c> {
+pub(crate) struct Rules<'c> {
     /// Known cookies and their real purposes.
     pub catalog: &'c Catalog,
     /// `lifetime_over_limit` above this many seconds.
@@ -34,7 +34,7 @@ pub struct Rules<'c> {
 }
 
 /// Fills `declared_as` of every observed cookie and the findings of an audited target.
-pub fn add_findings(target: &mut TargetReport, rules: &Rules<'_>) {
+pub(crate) fn add_findings(target: &mut TargetReport, rules: &Rules<'_>) {
     let mut findings = Vec::new();
     let declared = &target.charter.declared;
     let charter_read = target.charter.status == CharterStatus::Parsed;
@@ -119,7 +119,10 @@ fn identity(cookie: &ObservedCookie) -> (String, String, String) {
 
 /// The declaration that covers `name`: an exact one first, else the first family in charter
 /// order.
-pub fn declaration_for<'d>(declared: &'d [Declaration], name: &str) -> Option<&'d Declaration> {
+pub(crate) fn declaration_for<'d>(
+    declared: &'d [Declaration],
+    name: &str,
+) -> Option<&'d Declaration> {
     declared
         .iter()
         .find(|d| d.match_kind == MatchKind::Exact && d.name == name)

@@ -6,7 +6,7 @@ use crate::config::ConsentSelectors;
 use crate::types::Phase;
 
 /// The phases to audit and the button each one clicks first: only `none` without selectors.
-pub fn phases(consent: Option<&ConsentSelectors>) -> Vec<(Phase, Option<&str>)> {
+pub(crate) fn phases(consent: Option<&ConsentSelectors>) -> Vec<(Phase, Option<&str>)> {
     match consent {
         None => vec![(Phase::None, None)],
         Some(selectors) => vec![

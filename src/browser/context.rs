@@ -37,7 +37,7 @@ fn binding_name() -> String {
 
 /// What clicking a consent button gave.
 #[derive(Debug, Default)]
-pub struct ConsentStep {
+pub(crate) struct ConsentStep {
     /// True when the button was found and clicked.
     pub clicked: bool,
     /// Why it was not, if so.
@@ -47,7 +47,7 @@ pub struct ConsentStep {
 }
 
 /// A fresh browser context: the crawl's page loader for one target and consent phase.
-pub struct BrowserPages {
+pub(crate) struct BrowserPages {
     chromium: Arc<Chromium>,
     context: BrowserContextId,
     tab: TabSettings,
@@ -58,7 +58,7 @@ pub struct BrowserPages {
 
 impl BrowserPages {
     /// Opens a fresh context in `chromium` for a target crawled with `settings`.
-    pub async fn new(
+    pub(crate) async fn new(
         chromium: Arc<Chromium>,
         settings: &CrawlSettings,
     ) -> Result<BrowserPages, BrowserError> {
@@ -92,13 +92,13 @@ impl BrowserPages {
     }
 
     /// Requests the browser made for pages of this context (every hop and sub-resource).
-    pub fn requests(&self) -> u64 {
+    pub(crate) fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
 
     /// Loads `start`, clicks the first element matching `selector` and lets the page settle:
     /// what the site stores from the click on is the consent phase's first evidence.
-    pub async fn give_consent(&self, start: &Url, selector: &str) -> ConsentStep {
+    pub(crate) async fn give_consent(&self, start: &Url, selector: &str) -> ConsentStep {
         let mut tab = match Tab::open(&self.chromium, &self.context, &self.tab).await {
             Ok(tab) => tab,
             Err(error) => {
@@ -178,7 +178,7 @@ impl BrowserPages {
     }
 
     /// Closes the context and everything in it.
-    pub async fn dispose(&self) {
+    pub(crate) async fn dispose(&self) {
         let browser = self.chromium.browser.read().await;
         if let Err(error) = browser.dispose_browser_context(self.context.clone()).await {
             tracing::debug!("disposing a browser context: {error}");

@@ -13,8 +13,8 @@
 //!   secure contexts: they stand in for the real HTTPS site, whose scripts may use secure-only
 //!   APIs such as CookieStore.
 
-pub mod consent;
-pub mod context;
+pub(crate) mod consent;
+pub(crate) mod context;
 mod tab;
 
 use std::path::{Path, PathBuf};
@@ -43,7 +43,7 @@ const LAUNCH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the browser engine needs to start.
 #[derive(Debug, Clone, Default)]
-pub struct BrowserOptions {
+pub(crate) struct BrowserOptions {
     /// The Chromium binary; looked for in the usual places when absent.
     pub executable: Option<PathBuf>,
     /// `--resolve` overrides, passed to Chromium as host-resolver rules.
@@ -54,7 +54,7 @@ pub struct BrowserOptions {
 
 /// Why the browser engine could not start or go on.
 #[derive(Debug, thiserror::Error)]
-pub enum BrowserError {
+pub(crate) enum BrowserError {
     /// No Chromium binary was found.
     #[error(
         "no Chromium found (looked for {looked}); install Debian's `chromium` package \
@@ -83,7 +83,7 @@ impl From<chromiumoxide::error::CdpError> for BrowserError {
 
 /// The Chromium binary to use: `explicit` (from `--chromium` or `CHROME`) when given, else the
 /// first of the usual places that exists.
-pub fn find_executable(explicit: Option<&Path>) -> Result<PathBuf, BrowserError> {
+pub(crate) fn find_executable(explicit: Option<&Path>) -> Result<PathBuf, BrowserError> {
     if let Some(path) = explicit {
         return if path.is_file() {
             Ok(path.to_path_buf())
@@ -104,18 +104,17 @@ pub fn find_executable(explicit: Option<&Path>) -> Result<PathBuf, BrowserError>
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One running Chromium, shared by every target of a run.
-pub struct Chromium {
+pub(crate) struct Chromium {
     /// Read-locked for every command (they run concurrently), write-locked to close.
     pub(crate) browser: RwLock<Browser>,
     events: JoinHandle<()>,
     profile: Mutex<Option<tempfile::TempDir>>,
     user_agent: String,
-    command_timeout: Duration,
 }
 
 impl Chromium {
     /// Starts Chromium with a fresh temporary profile.
-    pub async fn launch(options: &BrowserOptions) -> Result<Chromium, BrowserError> {
+    pub(crate) async fn launch(options: &BrowserOptions) -> Result<Chromium, BrowserError> {
         let executable = find_executable(options.executable.as_deref())?;
         let profile = tempfile::Builder::new()
             .prefix("cookie-audit-chromium-")
@@ -163,22 +162,16 @@ impl Chromium {
             events,
             profile: Mutex::new(Some(profile)),
             user_agent,
-            command_timeout,
         })
     }
 
     /// Chromium's own `User-Agent`, for the engine to extend with the tool's.
-    pub fn user_agent(&self) -> &str {
+    pub(crate) fn user_agent(&self) -> &str {
         &self.user_agent
     }
 
-    /// The longest wait for one CDP command.
-    pub fn command_timeout(&self) -> Duration {
-        self.command_timeout
-    }
-
     /// Closes the browser, waits for it to exit, then removes its profile.
-    pub async fn close(&self) {
+    pub(crate) async fn close(&self) {
         let mut browser = self.browser.write().await;
         // Browser.close answers before Chromium has finished shutting down: wait for the
         // process to exit, and kill it only when it does not.

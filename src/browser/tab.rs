@@ -226,7 +226,7 @@ pub(crate) struct Tab {
 
 impl Tab {
     /// Opens a blank tab in `context` with the hook installed and every listener attached.
-    pub async fn open(
+    pub(super) async fn open(
         chromium: &Chromium,
         context: &BrowserContextId,
         settings: &TabSettings,
@@ -331,7 +331,7 @@ impl Tab {
 
     /// Navigates to `url` and waits until the page has loaded, settled and gone quiet, or the
     /// timeout passed.
-    pub async fn visit(&mut self, url: &Url) {
+    pub(super) async fn visit(&mut self, url: &Url) {
         let started = Instant::now();
         let deadline = started + self.settings.timeout;
         let navigate = NavigateParams::new(url.as_str());
@@ -355,7 +355,7 @@ impl Tab {
     }
 
     /// Lets the page run again until it settles: after a click.
-    pub async fn settle_again(&mut self) {
+    pub(super) async fn settle_again(&mut self) {
         let now = Instant::now();
         self.recorder.loaded_at = Some(now);
         self.recorder.last_activity = Some(now);
@@ -430,7 +430,7 @@ impl Tab {
 
     /// Clicks the first element matching `selector` once it exists, waiting for it at most
     /// `wait`. Returns the page's clock (ms since the epoch) at the click.
-    pub async fn click(&mut self, selector: &str, wait: Duration) -> Result<f64, String> {
+    pub(super) async fn click(&mut self, selector: &str, wait: Duration) -> Result<f64, String> {
         let selector_json = serde_json::to_string(selector).unwrap_or_default();
         let script = format!(
             "(() => {{ const el = document.querySelector({selector_json}); \
@@ -463,7 +463,7 @@ impl Tab {
     }
 
     /// The main document's status, redirects and final URL.
-    pub fn main_document(&self, asked: &Url) -> MainDocument {
+    pub(super) fn main_document(&self, asked: &Url) -> MainDocument {
         let mut main = MainDocument {
             error: self.navigation_error.clone(),
             ..MainDocument::default()
@@ -484,7 +484,7 @@ impl Tab {
     }
 
     /// The rendered document's HTML, cut at the cap.
-    pub async fn rendered_html(&mut self) -> Option<String> {
+    pub(super) async fn rendered_html(&mut self) -> Option<String> {
         let evaluate = EvaluateParams::builder()
             .expression("document.documentElement ? document.documentElement.outerHTML : ''")
             .return_by_value(true)
@@ -496,7 +496,7 @@ impl Tab {
     }
 
     /// Every Web Storage key of every frame's origin, as weak evidence.
-    pub async fn storage_snapshot(&mut self, page: &Url) -> Vec<StorageEvent> {
+    pub(super) async fn storage_snapshot(&mut self, page: &Url) -> Vec<StorageEvent> {
         let Ok(tree) = self.page.execute(GetFrameTreeParams::default()).await else {
             return Vec::new();
         };
@@ -531,7 +531,7 @@ impl Tab {
 
     /// Takes everything seen so far; with `after_ms`, only what happened at or after that
     /// moment of the page's clock (the rest is dropped).
-    pub fn take(&mut self, page: &Url, after_ms: Option<f64>) -> Stored {
+    pub(super) fn take(&mut self, page: &Url, after_ms: Option<f64>) -> Stored {
         self.drain();
         let mut stored = Stored::default();
         let recorder = &mut self.recorder;
@@ -592,12 +592,12 @@ impl Tab {
     }
 
     /// Requests the page made (every hop counted).
-    pub fn requests(&self) -> u64 {
+    pub(super) fn requests(&self) -> u64 {
         self.recorder.hops.values().map(|h| h.len() as u64).sum()
     }
 
     /// Closes the tab.
-    pub async fn close(self) {
+    pub(super) async fn close(self) {
         if let Err(error) = self.page.close().await {
             tracing::debug!("closing a tab: {error}");
         }

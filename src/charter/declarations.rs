@@ -16,7 +16,7 @@ use crate::types::{Category, Declaration, MatchKind};
 ///
 /// A [`Layout`] keeps tables and items apart, so every table's declarations come before the
 /// items'.
-pub fn declarations(layout: &Layout) -> Vec<Declaration> {
+pub(crate) fn declarations(layout: &Layout) -> Vec<Declaration> {
     let from_tables = layout.tables.iter().flat_map(table_declarations);
     let from_items = layout.items.iter().flat_map(item_declarations);
     without_duplicates(from_tables.chain(from_items))
@@ -28,7 +28,7 @@ pub fn declarations(layout: &Layout) -> Vec<Declaration> {
 /// statistics), except that functional words beside necessary ones ("nécessaires au bon
 /// fonctionnement / cookies fonctionnels") still mean necessary. Negated words ("non
 /// nécessaires", "not strictly necessary") do not count.
-pub fn category_of(text: &str) -> Option<Category> {
+pub(crate) fn category_of(text: &str) -> Option<Category> {
     let words = words_of(&fold(text));
     let said = |stems: &[&str], exact: &[&str]| {
         words.iter().enumerate().any(|(at, word)| {

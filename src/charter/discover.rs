@@ -16,21 +16,22 @@ use crate::crawl::{CookieLink, Document};
 use crate::types::{Charter, CharterStatus};
 
 /// Where the Opendatasoft platform serves every portal's charter.
-pub const PLATFORM_PATHS: [&str; 2] = ["/terms/cookies-policy/", "/terms/cookies-information"];
+pub(crate) const PLATFORM_PATHS: [&str; 2] =
+    ["/terms/cookies-policy/", "/terms/cookies-information"];
 
 /// At most this many linked candidates are fetched, best first.
 const MAX_LINK_CANDIDATES: usize = 4;
 
 /// Fetches documents for discovery: in an audit, the target's own session, so that the
 /// charter's cookies are recorded like any other page's.
-pub trait DocumentSource {
+pub(crate) trait DocumentSource {
     /// Fetches `url`.
     fn fetch(&self, url: &Url) -> impl Future<Output = Document> + Send;
 }
 
 /// Reads the charter of a target: `configured` when given, else the best link among `links`,
 /// else the platform paths on the site of `start`.
-pub async fn find_charter(
+pub(crate) async fn find_charter(
     configured: Option<&CharterSource>,
     start: &Url,
     links: &[CookieLink],
@@ -89,7 +90,7 @@ pub async fn find_charter(
 }
 
 /// Reads a charter given by URL or file (the target's `charter` key, or the `charter` command).
-pub async fn read_configured(
+pub(crate) async fn read_configured(
     configured: &CharterSource,
     source: &impl DocumentSource,
     file_limit: u64,
@@ -101,7 +102,7 @@ pub async fn read_configured(
 }
 
 /// Reads a local charter file, at most `limit` bytes of it.
-pub fn read_file(path: &Path, limit: u64) -> Charter {
+pub(crate) fn read_file(path: &Path, limit: u64) -> Charter {
     let shown = path.display().to_string();
     let mut bytes = Vec::new();
     let read = std::fs::File::open(path).and_then(|file| file.take(limit).read_to_end(&mut bytes));
@@ -121,7 +122,7 @@ pub fn read_file(path: &Path, limit: u64) -> Charter {
 }
 
 /// The charter a fetched document gives.
-pub fn read_fetched(document: Document, requested: &Url) -> Charter {
+pub(crate) fn read_fetched(document: Document, requested: &Url) -> Charter {
     let source = requested.as_str();
     match (document.status, &document.error) {
         (None, Some(error)) => {
@@ -187,7 +188,7 @@ const STRONG: u8 = 2;
 
 /// Links that may be the charter with how likely each is, most likely first; links that only
 /// mention cookies in passing (a consent button) are kept last, links that do not are dropped.
-pub fn ranked(links: &[CookieLink]) -> Vec<(u8, &CookieLink)> {
+pub(crate) fn ranked(links: &[CookieLink]) -> Vec<(u8, &CookieLink)> {
     let mut scored: Vec<(u8, usize, &CookieLink)> = links
         .iter()
         .enumerate()

@@ -7,7 +7,7 @@
 
 /// A table as laid out in a document.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawTable {
+pub(crate) struct RawTable {
     /// The nearest heading above the table (a Markdown `#` line, an HTML `<h1>`–`<h6>`, or a
     /// short title line of plain text), if any.
     pub heading: Option<String>,
@@ -18,7 +18,7 @@ pub struct RawTable {
 
 /// One item of a list, e.g. "`_ga`: distinguishes users, 13 months".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawItem {
+pub(crate) struct RawItem {
     /// The nearest heading above the list, if any.
     pub heading: Option<String>,
     /// The item's text, its marker (`-`, `*`, `•`, `1.`) removed; inline code keeps its
@@ -28,7 +28,7 @@ pub struct RawItem {
 
 /// Everything a reader found in one document.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Layout {
+pub(crate) struct Layout {
     /// Tables, in document order.
     pub tables: Vec<RawTable>,
     /// List items, in document order.

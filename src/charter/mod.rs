@@ -10,12 +10,12 @@
 //! [`discover`] decides which document is the charter, fetching candidates through a
 //! [`discover::DocumentSource`] (in an audit, the target's own browsing session).
 
-pub mod declarations;
-pub mod discover;
-pub mod html;
-pub mod layout;
+pub(crate) mod declarations;
+pub(crate) mod discover;
+pub(crate) mod html;
+pub(crate) mod layout;
 pub mod names;
-pub mod text;
+pub(crate) mod text;
 
 use crate::crawl::extract::decode_html;
 use crate::types::Declaration;

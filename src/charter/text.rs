@@ -22,7 +22,7 @@ const MAX_HEADING_CHARS: usize = 200;
 const SENTENCE_ENDINGS: &[char] = &['.', ',', ';', '!', '?', ':', '…'];
 
 /// The tables, list items and portal URL of a plain-text or Markdown charter.
-pub fn layout(text: &str) -> Layout {
+pub(crate) fn layout(text: &str) -> Layout {
     let text = normalise(text);
     let lines: Vec<Line<'_>> = text.split('\n').map(classify).collect();
     let mut reader = Reader::default();

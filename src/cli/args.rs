@@ -12,7 +12,7 @@ use crate::types::{Engine, Severity};
 /// Audits the cookies websites set against the cookie charters they publish.
 #[derive(Debug, Parser)]
 #[command(name = "cookie-audit", version, about, max_term_width = 100)]
-pub struct Cli {
+pub(super) struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -36,7 +36,7 @@ pub struct Cli {
 
 /// `--log-format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
+pub(super) enum LogFormat {
     /// Lines for people (with progress bars when stderr is a terminal).
     Text,
     /// One JSON object per line, progress bars never.
@@ -45,7 +45,7 @@ pub enum LogFormat {
 
 /// The commands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(super) enum Command {
     /// Audit every target of targets.toml and write `reports/<run-id>/report.json`.
     Audit(AuditArgs),
     /// What changed between two reports: cookies, attributes, declarations, findings.
@@ -65,7 +65,7 @@ pub enum Command {
 
 /// Arguments of `diff`.
 #[derive(Debug, Args)]
-pub struct DiffArgs {
+pub(super) struct DiffArgs {
     /// The older report.
     #[arg(value_name = "OLD.json")]
     pub old: PathBuf,
@@ -82,7 +82,7 @@ pub struct DiffArgs {
 
 /// Arguments of `render`.
 #[derive(Debug, Args)]
-pub struct RenderArgs {
+pub(super) struct RenderArgs {
     /// The JSON report.
     #[arg(value_name = "report.json")]
     pub report: PathBuf,
@@ -93,7 +93,7 @@ pub struct RenderArgs {
 
 /// Arguments of `merge`.
 #[derive(Debug, Args)]
-pub struct MergeArgs {
+pub(super) struct MergeArgs {
     /// The shard reports, in shard order.
     #[arg(value_name = "REPORT.json", required = true, num_args = 1..)]
     pub reports: Vec<PathBuf>,
@@ -104,7 +104,7 @@ pub struct MergeArgs {
 
 /// Arguments of `charter`.
 #[derive(Debug, Args)]
-pub struct CharterArgs {
+pub(super) struct CharterArgs {
     /// The charter: an http(s) URL or a local file (HTML, Markdown or plain text).
     #[arg(value_name = "URL|FILE")]
     pub source: String,
@@ -121,7 +121,7 @@ pub struct CharterArgs {
 
 /// Arguments of `audit`.
 #[derive(Debug, Args)]
-pub struct AuditArgs {
+pub(super) struct AuditArgs {
     /// The targets file.
     #[arg(long, default_value = "targets.toml", value_name = "FILE")]
     pub targets: PathBuf,
@@ -226,7 +226,7 @@ impl From<SeverityArg> for Severity {
 
 /// `--shard K/N`: one of N scheduled jobs that split a long target list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
+pub(super) struct Shard {
     /// K, 0-based.
     pub index: usize,
     /// N.
@@ -250,7 +250,7 @@ impl FromStr for Shard {
 
 impl Shard {
     /// True when the target at `index` belongs to this shard.
-    pub fn includes(&self, index: usize) -> bool {
+    pub(super) fn includes(&self, index: usize) -> bool {
         index % self.count == self.index
     }
 }

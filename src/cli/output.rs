@@ -24,7 +24,7 @@ static JSON: AtomicBool = AtomicBool::new(false);
 const TARGET_BARS: usize = 8;
 
 /// Sets up logging; returns the progress bars when they should be shown.
-pub fn init(verbose: u8, quiet: bool, format: LogFormat, progress: bool) -> Option<Bars> {
+pub(super) fn init(verbose: u8, quiet: bool, format: LogFormat, progress: bool) -> Option<Bars> {
     let level = match (quiet, verbose) {
         (true, _) => tracing::Level::ERROR,
         (false, 0) => tracing::Level::WARN,
@@ -63,7 +63,7 @@ pub fn init(verbose: u8, quiet: bool, format: LogFormat, progress: bool) -> Opti
 
 /// A message for the person or script running the command (`error: …`, `exit 1: …`): a plain
 /// line on stderr, or a log event with `--log-format json`.
-pub fn say_line(line: &str) {
+pub(super) fn say_line(line: &str) {
     let line = crate::redact::credentials(line);
     if JSON.load(Ordering::Relaxed) {
         if line.starts_with("error") {
@@ -106,7 +106,7 @@ impl Write for LogWriter {
 
 /// Progress bars: the run's targets, and the pages of the targets being audited.
 #[derive(Debug)]
-pub struct Bars {
+pub(super) struct Bars {
     multi: MultiProgress,
     overall: ProgressBar,
     active: Mutex<HashMap<String, ProgressBar>>,
@@ -133,12 +133,12 @@ impl Bars {
     }
 
     /// The number of targets of the run.
-    pub fn set_targets(&self, count: usize) {
+    pub(super) fn set_targets(&self, count: usize) {
         self.overall.set_length(count as u64);
     }
 
     /// Removes the bars before the summary is printed.
-    pub fn finish(&self) {
+    pub(super) fn finish(&self) {
         for (_, bar) in self
             .active
             .lock()

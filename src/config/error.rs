@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// A problem in `targets.toml`, located precisely enough for a person to fix
 /// it without guessing, and printed like a compiler diagnostic.
 #[derive(Debug, thiserror::Error)]
-pub struct ConfigError {
+pub(crate) struct ConfigError {
     pub(super) path: PathBuf,
     pub(super) line: usize,
     pub(super) column: usize,
@@ -19,28 +19,38 @@ pub struct ConfigError {
 impl ConfigError {
     /// The file the problem is in, as it was given to [`load`](super::load) or
     /// [`parse`](super::parse).
-    pub fn path(&self) -> &Path {
+    // Only the tests read it.
+    #[cfg(test)]
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// 1-based line of the problem, or 0 when the file could not be read at all.
-    pub fn line(&self) -> usize {
+    // Only the tests read it.
+    #[cfg(test)]
+    pub(crate) fn line(&self) -> usize {
         self.line
     }
 
     /// 1-based column in characters (not bytes), or 0 when the file could not
     /// be read at all.
-    pub fn column(&self) -> usize {
+    // Only the tests read it.
+    #[cfg(test)]
+    pub(crate) fn column(&self) -> usize {
         self.column
     }
 
     /// What is wrong, without location or advice.
-    pub fn message(&self) -> &str {
+    // Only the tests read it.
+    #[cfg(test)]
+    pub(crate) fn message(&self) -> &str {
         &self.message
     }
 
     /// What to write instead, when there is something specific to suggest.
-    pub fn help(&self) -> Option<&str> {
+    // Only the tests read it.
+    #[cfg(test)]
+    pub(crate) fn help(&self) -> Option<&str> {
         self.help.as_deref()
     }
 

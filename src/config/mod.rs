@@ -19,13 +19,9 @@ mod walk;
 
 use std::path::Path;
 
-pub use error::ConfigError;
-pub use settings::{
-    MAX_BODY_BYTES_LIMIT, MAX_CONCURRENCY, MAX_DELAY_MS, MAX_DEPTH_LIMIT, MAX_PAGES_LIMIT,
-    MAX_SETTLE_MS, MAX_TIMEOUT_SECS,
-};
-pub use targets_list::parse_targets_list;
-pub use types::{
+pub(crate) use error::ConfigError;
+pub(crate) use targets_list::parse_targets_list;
+pub(crate) use types::{
     CharterSource, Config, ConsentSelectors, CrawlSettings, DEFAULT_USER_AGENT, Target,
 };
 
@@ -37,7 +33,7 @@ use walk::parse_document;
 ///
 /// Returns a [`ConfigError`] naming `path` when the file cannot be read or
 /// when [`parse`] rejects its contents.
-pub fn load(path: &Path) -> Result<Config, ConfigError> {
+pub(crate) fn load(path: &Path) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|err| ConfigError::unreadable(path, &err))?;
     parse(&text, path)
 }
@@ -49,7 +45,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// # Errors
 ///
 /// Returns the first problem found, in file order within each section.
-pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+pub(crate) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     parse_document(text, path, true)
 }
 
@@ -59,7 +55,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
 /// # Errors
 ///
 /// The first problem found, as [`parse`] would report it.
-pub fn parse_defaults_only(text: &str, path: &Path) -> Result<CrawlSettings, ConfigError> {
+pub(crate) fn parse_defaults_only(text: &str, path: &Path) -> Result<CrawlSettings, ConfigError> {
     parse_document(text, path, false).map(|config| config.defaults)
 }
 

@@ -16,28 +16,28 @@ use super::values::{NumberRule, keyword, number, user_agent};
 
 /// Highest accepted `concurrency`: beyond this an audit stops being polite to
 /// the site it inspects.
-pub const MAX_CONCURRENCY: usize = 64;
+pub(crate) const MAX_CONCURRENCY: usize = 64;
 
 /// Highest accepted `max_pages`: catches a stray extra digit before it turns
 /// into a crawl that never ends.
-pub const MAX_PAGES_LIMIT: usize = 1_000_000;
+pub(crate) const MAX_PAGES_LIMIT: usize = 1_000_000;
 
 /// The largest accepted `max_depth`: deeper than any site's real structure, and small enough
 /// for every counter downstream.
-pub const MAX_DEPTH_LIMIT: usize = 10_000;
+pub(crate) const MAX_DEPTH_LIMIT: usize = 10_000;
 
 /// The largest accepted `delay_ms`: one hour between two requests to a host.
-pub const MAX_DELAY_MS: u64 = 3_600_000;
+pub(crate) const MAX_DELAY_MS: u64 = 3_600_000;
 
 /// The largest accepted `timeout_secs`: one day, so deadlines never overflow a clock.
-pub const MAX_TIMEOUT_SECS: u64 = 86_400;
+pub(crate) const MAX_TIMEOUT_SECS: u64 = 86_400;
 
 /// The largest accepted `max_body_bytes`: 1 GiB.
-pub const MAX_BODY_BYTES_LIMIT: u64 = 1 << 30;
+pub(crate) const MAX_BODY_BYTES_LIMIT: u64 = 1 << 30;
 
 /// The largest accepted `settle_ms`: one minute, beyond which a page is not
 /// settling but stuck, and a crawl of many pages would take forever.
-pub const MAX_SETTLE_MS: u64 = 60_000;
+pub(crate) const MAX_SETTLE_MS: u64 = 60_000;
 
 /// The least time a browser page gets to settle, in milliseconds: one second lets timers and
 /// late scripts set their cookies without slowing a crawl much.

@@ -17,7 +17,7 @@ use super::types::{CrawlSettings, Target};
 /// # Errors
 ///
 /// A line that is not an absolute http(s) URL, or a URL listed twice, with its line.
-pub fn parse_targets_list(
+pub(crate) fn parse_targets_list(
     text: &str,
     path: &Path,
     defaults: &CrawlSettings,

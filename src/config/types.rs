@@ -8,7 +8,7 @@ use crate::types::{Engine, Jurisdiction};
 
 /// Sent when a config does not set `user_agent`, so site operators can tell
 /// the audit apart from real visitors and find out what it is.
-pub const DEFAULT_USER_AGENT: &str = concat!(
+pub(crate) const DEFAULT_USER_AGENT: &str = concat!(
     "cookie-audit/",
     env!("CARGO_PKG_VERSION"),
     " (automated cookie audit)"
@@ -26,7 +26,7 @@ const OPENDATASOFT_REJECT: &str = ".ods-cookies-banner__button--refuse, \
 /// Where a site's published cookie charter lives; local files let an auditor
 /// keep a dated copy when the online version keeps changing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CharterSource {
+pub(crate) enum CharterSource {
     /// An `http(s)` page to fetch.
     Url(Url),
     /// A local file, already resolved against the directory of `targets.toml`
@@ -37,7 +37,7 @@ pub enum CharterSource {
 /// CSS selectors of a consent banner's buttons; with them the browser engine audits a target
 /// without interaction, after refusing, and after accepting.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConsentSelectors {
+pub(crate) struct ConsentSelectors {
     /// The button that accepts every cookie.
     pub accept: String,
     /// The button that refuses every cookie that needs consent.
@@ -48,7 +48,7 @@ impl ConsentSelectors {
     /// The buttons of the banner Opendatasoft portals share, written
     /// `consent = "opendatasoft"` in `targets.toml`, so the many portals built
     /// on it need no hand-written selectors.
-    pub fn opendatasoft() -> Self {
+    pub(crate) fn opendatasoft() -> Self {
         Self {
             accept: OPENDATASOFT_ACCEPT.to_owned(),
             reject: OPENDATASOFT_REJECT.to_owned(),
@@ -59,7 +59,7 @@ impl ConsentSelectors {
 /// Crawl limits and manners; one set applies per target so a fragile site can
 /// be crawled more gently than the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CrawlSettings {
+pub(crate) struct CrawlSettings {
     /// Most HTML documents fetched per target.
     pub max_pages: usize,
     /// Most link hops away from the start pages; 0 fetches only the start pages.
@@ -96,7 +96,7 @@ pub struct CrawlSettings {
 /// One site to audit, with `[defaults]` already merged in so later stages
 /// never have to look at two layers of settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
+pub(crate) struct Target {
     /// Unique label, used to tell targets apart in reports.
     pub name: String,
     /// The page the crawl starts from.
@@ -114,7 +114,7 @@ pub struct Target {
 
 /// A fully checked `targets.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
+pub(crate) struct Config {
     /// The `[defaults]` section completed with the built-in defaults; kept for
     /// reports that show which settings were in force.
     pub defaults: CrawlSettings,

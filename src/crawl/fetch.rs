@@ -21,7 +21,7 @@ use super::rate_limit::HostLimiter;
 use crate::cookie::{SetCookie, value_bytes};
 
 /// At most this many redirect hops are followed for one request.
-pub const MAX_REDIRECTS: u32 = 10;
+pub(crate) const MAX_REDIRECTS: u32 = 10;
 
 /// Responses may carry far more headers than hyper's default of 100 (a portal sending 150
 /// `Set-Cookie` headers must be read whole).
@@ -29,7 +29,7 @@ const MAX_RESPONSE_HEADERS: usize = 1024;
 
 /// `--resolve HOST:PORT:ADDR`: connect to ADDR whenever HOST:PORT is asked for, as curl does.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolveRule {
+pub(crate) struct ResolveRule {
     /// The host name as it appears in URLs.
     pub host: String,
     /// The port as it appears in URLs.
@@ -65,7 +65,7 @@ impl FromStr for ResolveRule {
 
 /// The TLS settings of a run: built once (the system's roots are read once), shared by every
 /// session's client.
-pub fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+pub(crate) fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
     use rustls_platform_verifier::BuilderVerifierExt;
     // ring instead of aws-lc: far lighter to build.
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
@@ -80,7 +80,7 @@ pub fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
 
 /// Builds an HTTP client: one per session, so that its pooled connections close when the
 /// target is done and a run of 500 targets never holds 500 hosts' sockets at once.
-pub fn build_client(
+pub(crate) fn build_client(
     resolve: &[ResolveRule],
     tls: &rustls::ClientConfig,
 ) -> Result<reqwest::Client, reqwest::Error> {
@@ -104,7 +104,7 @@ pub fn build_client(
 
 /// One response in a redirect chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hop {
+pub(crate) struct Hop {
     /// The URL asked for.
     pub url: Url,
     /// Its status.
@@ -113,7 +113,7 @@ pub struct Hop {
 
 /// Why a fetch did not end with a whole response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FetchError {
+pub(crate) enum FetchError {
     /// No response at all: DNS, refused, TLS, timeout before the headers.
     #[error("{0}")]
     Transport(String),
@@ -133,7 +133,7 @@ pub enum FetchError {
 
 /// What a fetch returned.
 #[derive(Debug)]
-pub struct Fetched {
+pub(crate) struct Fetched {
     /// Every response received, redirects first.
     pub hops: Vec<Hop>,
     /// The last URL asked for.
@@ -154,17 +154,17 @@ pub struct Fetched {
 
 impl Fetched {
     /// The status of the last response, if any came.
-    pub fn status(&self) -> Option<u16> {
+    pub(crate) fn status(&self) -> Option<u16> {
         self.hops.last().map(|hop| hop.status)
     }
 
     /// Redirects followed.
-    pub fn redirects(&self) -> u32 {
+    pub(crate) fn redirects(&self) -> u32 {
         self.hops.len().saturating_sub(1) as u32
     }
 
     /// True when the last response is an HTML document.
-    pub fn is_html(&self) -> bool {
+    pub(crate) fn is_html(&self) -> bool {
         match &self.content_type {
             Some(content_type) => is_html_mime(content_type),
             // No Content-Type: sniff as browsers do, on the first bytes.
@@ -185,7 +185,7 @@ fn is_html_mime(content_type: &str) -> bool {
 
 /// Which body to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyPolicy {
+pub(crate) enum BodyPolicy {
     /// Keep the body when the response is HTML (pages: their links are read).
     Html,
     /// Keep any body (robots.txt, sitemaps).
@@ -198,7 +198,7 @@ pub enum BodyPolicy {
 const DISCARD_READ_LIMIT: u64 = 256 * 1024;
 
 /// Fetches for one target: its cookie jar, its politeness, its limits.
-pub struct Fetcher {
+pub(crate) struct Fetcher {
     client: reqwest::Client,
     jar: Mutex<CookieStore>,
     limiter: HostLimiter,
@@ -211,7 +211,7 @@ pub struct Fetcher {
 
 /// The settings a [`Fetcher`] needs.
 #[derive(Debug, Clone)]
-pub struct FetchSettings {
+pub(crate) struct FetchSettings {
     /// The `User-Agent` header.
     pub user_agent: String,
     /// Per request, headers and body included.
@@ -224,7 +224,7 @@ pub struct FetchSettings {
 
 impl Fetcher {
     /// A fetcher with a fresh cookie jar, as a browser with a new profile.
-    pub fn new(
+    pub(crate) fn new(
         client: reqwest::Client,
         connections: std::sync::Arc<Semaphore>,
         settings: &FetchSettings,
@@ -254,14 +254,14 @@ impl Fetcher {
     }
 
     /// HTTP requests sent so far.
-    pub fn requests(&self) -> u64 {
+    pub(crate) fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
 
     /// Waits for `url`'s host's turn under the target's delay, then for one of the run's
     /// connection slots, held until the returned permit is dropped: another engine's page load
     /// obeys the same politeness as a request of this fetcher.
-    pub async fn turn(&self, url: &Url) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    pub(crate) async fn turn(&self, url: &Url) -> Option<tokio::sync::OwnedSemaphorePermit> {
         if let Some(host) = url.host_str() {
             self.limiter.wait(host).await;
         }
@@ -269,7 +269,7 @@ impl Fetcher {
     }
 
     /// Fetches `url`, following redirects, recording every `Set-Cookie`.
-    pub async fn fetch(&self, url: &Url, body: BodyPolicy) -> Fetched {
+    pub(crate) async fn fetch(&self, url: &Url, body: BodyPolicy) -> Fetched {
         let mut fetched = Fetched {
             hops: Vec::new(),
             final_url: url.clone(),
@@ -509,7 +509,7 @@ fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
 
 /// A one-line reason a person understands: what failed (DNS, connection, TLS, timeout) and the
 /// innermost cause, without the layers of wrapping in between.
-pub fn describe_error(error: &reqwest::Error, timeout: Duration) -> String {
+pub(crate) fn describe_error(error: &reqwest::Error, timeout: Duration) -> String {
     if error.is_timeout() && !timeout.is_zero() {
         return format!("timed out after {} s", timeout.as_secs());
     }

@@ -8,7 +8,7 @@ use crate::site::Site;
 
 /// A page waiting to be visited.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Queued {
+pub(crate) struct Queued {
     /// The normalised URL.
     pub url: Url,
     /// Link distance from the start pages.
@@ -24,7 +24,7 @@ pub struct Queued {
 /// the site does (a calendar that links to the next month forever included). A path also gets
 /// only so many distinct query strings, so that such a calendar cannot take the whole budget.
 #[derive(Debug)]
-pub struct Frontier {
+pub(crate) struct Frontier {
     site: Site,
     max_depth: u32,
     budget: usize,
@@ -41,7 +41,7 @@ pub struct Frontier {
 
 impl Frontier {
     /// An empty frontier for `site`, visiting pages up to `max_depth`, at most `budget` of them.
-    pub fn new(site: Site, max_depth: u32, budget: usize) -> Frontier {
+    pub(crate) fn new(site: Site, max_depth: u32, budget: usize) -> Frontier {
         Frontier {
             site,
             max_depth,
@@ -57,14 +57,14 @@ impl Frontier {
 
     /// Queues at most `limit` distinct query strings per path (the path without a query is
     /// always welcome).
-    pub fn with_query_budget(mut self, limit: usize) -> Frontier {
+    pub(crate) fn with_query_budget(mut self, limit: usize) -> Frontier {
         self.queries_per_path = limit;
         self
     }
 
     /// Queues `url` unless it is off-site, too deep, already known, or deeper than everything
     /// the remaining budget can still visit.
-    pub fn push(&mut self, url: Url, depth: u32) -> bool {
+    pub(crate) fn push(&mut self, url: Url, depth: u32) -> bool {
         if depth > self.max_depth || !self.site.contains(&url) || self.seen.contains(url.as_str()) {
             return false;
         }
@@ -101,12 +101,12 @@ impl Frontier {
     }
 
     /// Remembers a URL reached another way (the end of a redirect) so it is not queued later.
-    pub fn mark_seen(&mut self, url: &Url) {
+    pub(crate) fn mark_seen(&mut self, url: &Url) {
         self.seen.insert(url.as_str().to_string());
     }
 
     /// The next page to visit, while the budget lasts.
-    pub fn pop(&mut self) -> Option<Queued> {
+    pub(crate) fn pop(&mut self) -> Option<Queued> {
         if self.popped >= self.budget {
             return None;
         }

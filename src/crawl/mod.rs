@@ -8,11 +8,11 @@
 //! they are never crawled further.
 
 pub mod extract;
-pub mod fetch;
-pub mod frontier;
-pub mod rate_limit;
-pub mod robots;
-pub mod stop;
+pub(crate) mod fetch;
+pub(crate) mod frontier;
+pub(crate) mod rate_limit;
+pub(crate) mod robots;
+pub(crate) mod stop;
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
@@ -41,7 +41,7 @@ const MAX_SUBRESOURCES: usize = 10_000;
 const MAX_COOKIE_LINKS: usize = 50;
 
 /// Hears how a run goes, for progress bars; every method does nothing unless overridden.
-pub trait Progress: std::fmt::Debug + Send + Sync {
+pub(crate) trait Progress: std::fmt::Debug + Send + Sync {
     /// A target's crawl began, with its page budget.
     fn target_started(&self, _target: &str, _max_pages: usize) {}
     /// One more page of the target was visited (or given up).
@@ -52,7 +52,7 @@ pub trait Progress: std::fmt::Debug + Send + Sync {
 
 /// A link whose text or URL mentions cookies: a candidate for the site's cookie charter.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CookieLink {
+pub(crate) struct CookieLink {
     /// Where it points.
     pub url: Url,
     /// Its text, whitespace collapsed.
@@ -63,7 +63,7 @@ pub struct CookieLink {
 
 /// How one page is loaded: by the HTTP fetcher, or in a browser tab. The crawl policy (which
 /// pages, in what order, how politely) is the same for both.
-pub trait PageLoader: Send + Sync + 'static {
+pub(crate) trait PageLoader: Send + Sync + 'static {
     /// Loads `url` (robots.txt has allowed it) and reports what the site stored; `http` is the
     /// target's HTTP fetcher, whose politeness ([`Fetcher::turn`]) every page load obeys.
     fn load(&self, url: &Url, http: &Fetcher) -> impl Future<Output = LoadedPage> + Send;
@@ -71,7 +71,7 @@ pub trait PageLoader: Send + Sync + 'static {
 
 /// What loading one page gave.
 #[derive(Debug, Default)]
-pub struct LoadedPage {
+pub(crate) struct LoadedPage {
     /// The final status, after redirects.
     pub status: Option<u16>,
     /// Where redirects ended.
@@ -95,7 +95,7 @@ pub struct LoadedPage {
 }
 
 /// The HTTP engine's way of loading a page: one request chain, the body read for links.
-pub struct HttpPages {
+pub(crate) struct HttpPages {
     fetcher: Arc<Fetcher>,
 }
 
@@ -178,7 +178,7 @@ impl From<PageVisit> for Page {
 
 /// What the crawl of one target produced, cookies apart (they went to the sink).
 #[derive(Debug, Clone)]
-pub struct CrawlOutcome {
+pub(crate) struct CrawlOutcome {
     /// Pages in the order they were taken from the frontier.
     pub pages: Vec<PageVisit>,
     /// HTTP requests sent.
@@ -197,7 +197,7 @@ pub struct CrawlOutcome {
 
 impl CrawlOutcome {
     /// A target that could not be audited: no page, no request, and why.
-    pub fn failed(why: String) -> CrawlOutcome {
+    pub(crate) fn failed(why: String) -> CrawlOutcome {
         CrawlOutcome {
             pages: Vec::new(),
             requests: 0,
@@ -212,7 +212,7 @@ impl CrawlOutcome {
 
 /// Crawls targets; one per run, shared by all targets (one TLS configuration, one global bound
 /// on requests in flight); each session gets its own client and connection pool.
-pub struct Crawler {
+pub(crate) struct Crawler {
     client: reqwest::Client,
     tls: rustls::ClientConfig,
     resolve: Vec<ResolveRule>,
@@ -222,7 +222,7 @@ pub struct Crawler {
 
 /// Why a crawler could not be built.
 #[derive(Debug, thiserror::Error)]
-pub enum CrawlerError {
+pub(crate) enum CrawlerError {
     /// The client itself.
     #[error("cannot build the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
@@ -234,7 +234,7 @@ pub enum CrawlerError {
 impl Crawler {
     /// A crawler connecting through `resolve` overrides, with at most `max_connections`
     /// requests in flight over all targets.
-    pub fn new(
+    pub(crate) fn new(
         resolve: &[ResolveRule],
         max_connections: usize,
         respect_robots: bool,
@@ -251,7 +251,7 @@ impl Crawler {
 
     /// A fresh session for `target`: its own cookie jar and politeness, as a new browser
     /// profile would have; pages are loaded over HTTP.
-    pub fn session<'t>(&self, target: &'t Target) -> Session<'t, HttpPages> {
+    pub(crate) fn session<'t>(&self, target: &'t Target) -> Session<'t, HttpPages> {
         let fetcher = self.fetcher(target);
         let pages = HttpPages {
             fetcher: fetcher.clone(),
@@ -261,7 +261,11 @@ impl Crawler {
 
     /// A fresh session for `target` whose pages are loaded by `pages` (a browser context);
     /// robots.txt, sitemaps and documents still come over HTTP.
-    pub fn session_with<'t, L: PageLoader>(&self, target: &'t Target, pages: L) -> Session<'t, L> {
+    pub(crate) fn session_with<'t, L: PageLoader>(
+        &self,
+        target: &'t Target,
+        pages: L,
+    ) -> Session<'t, L> {
         let fetcher = self.fetcher(target);
         self.session_loading(target, fetcher, pages)
     }
@@ -306,7 +310,7 @@ impl Crawler {
 
 /// One target's visit: the crawl and every later fetch (its charter) share one cookie jar and
 /// one politeness, so the site sees one visitor and every cookie it sets is recorded.
-pub struct Session<'t, L: PageLoader = HttpPages> {
+pub(crate) struct Session<'t, L: PageLoader = HttpPages> {
     target: &'t Target,
     stop: Stop,
     progress: Option<Arc<dyn Progress>>,
@@ -315,7 +319,7 @@ pub struct Session<'t, L: PageLoader = HttpPages> {
 
 /// A document fetched outside the crawl (a charter).
 #[derive(Debug, Clone)]
-pub struct Document {
+pub(crate) struct Document {
     /// Where redirects ended.
     pub url: Url,
     /// The final status, if a response came.
@@ -333,17 +337,17 @@ pub struct Document {
 impl<'t, L: PageLoader> Session<'t, L> {
     /// The same session, its crawl ended early by `stop` (pages in flight are then listed as
     /// not finished, with the reason).
-    pub fn stopping_on(self, stop: Stop) -> Session<'t, L> {
+    pub(crate) fn stopping_on(self, stop: Stop) -> Session<'t, L> {
         Session { stop, ..self }
     }
 
     /// The same session, telling `progress` of every page it visits.
-    pub fn reporting_to(self, progress: Option<Arc<dyn Progress>>) -> Session<'t, L> {
+    pub(crate) fn reporting_to(self, progress: Option<Arc<dyn Progress>>) -> Session<'t, L> {
         Session { progress, ..self }
     }
 
     /// Crawls the target, handing everything the site stores to `sink` as it arrives.
-    pub async fn crawl(&self, mut sink: impl FnMut(Sighting)) -> CrawlOutcome {
+    pub(crate) async fn crawl(&self, mut sink: impl FnMut(Sighting)) -> CrawlOutcome {
         let started = Instant::now();
         let target = self.target;
         let Some(site) = Site::of(&target.url) else {
@@ -384,7 +388,11 @@ impl<'t, L: PageLoader> Session<'t, L> {
 
     /// Fetches one document (robots.txt permitting), its cookies handed to `sink` with the
     /// document itself as the page being visited.
-    pub async fn fetch_document(&self, url: &Url, mut sink: impl FnMut(Sighting)) -> Document {
+    pub(crate) async fn fetch_document(
+        &self,
+        url: &Url,
+        mut sink: impl FnMut(Sighting),
+    ) -> Document {
         if self.ctx.respect_robots {
             let answer = self.ctx.robots.rules_for(url, &self.ctx.fetcher).await;
             emit(&mut sink, answer.fetched.map(|f| f.set_cookies), url);
@@ -413,12 +421,12 @@ impl<'t, L: PageLoader> Session<'t, L> {
     }
 
     /// HTTP requests sent in this session so far (the browser's own requests not included).
-    pub fn requests(&self) -> u64 {
+    pub(crate) fn requests(&self) -> u64 {
         self.ctx.fetcher.requests()
     }
 
     /// The page loader, for a caller that needs it between crawls.
-    pub fn pages(&self) -> &L {
+    pub(crate) fn pages(&self) -> &L {
         &self.ctx.pages
     }
 }

@@ -10,14 +10,14 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 /// Keeps at least `delay` between two requests to the same host.
 ///
 /// One limiter per host, so a slow or rate-limited host never holds up requests to another.
-pub struct HostLimiter {
+pub(crate) struct HostLimiter {
     quota: Option<Quota>,
     limiters: Mutex<HashMap<String, Arc<DefaultDirectRateLimiter>>>,
 }
 
 impl HostLimiter {
     /// A limiter allowing one request per `delay` per host; no limit for a zero delay.
-    pub fn new(delay: Duration) -> HostLimiter {
+    pub(crate) fn new(delay: Duration) -> HostLimiter {
         HostLimiter {
             // A burst of one: the first request goes at once, each next one `delay` later.
             quota: Quota::with_period(delay).map(|q| q.allow_burst(NonZeroU32::MIN)),
@@ -26,7 +26,7 @@ impl HostLimiter {
     }
 
     /// Waits until a request to `host` is allowed.
-    pub async fn wait(&self, host: &str) {
+    pub(crate) async fn wait(&self, host: &str) {
         let Some(quota) = self.quota else { return };
         let limiter = {
             let mut limiters = self.limiters.lock().unwrap_or_else(|p| p.into_inner());

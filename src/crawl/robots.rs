@@ -11,11 +11,11 @@ use url::Url;
 use super::fetch::{BodyPolicy, FetchError, Fetched, Fetcher};
 
 /// The product token matched against `User-agent:` lines of robots.txt.
-pub const ROBOTS_AGENT: &str = "cookie-audit";
+pub(crate) const ROBOTS_AGENT: &str = "cookie-audit";
 
 /// What one origin's robots.txt allows.
 #[derive(Debug)]
-pub enum RobotsRules {
+pub(crate) enum RobotsRules {
     /// No usable robots.txt (missing, 4xx, unreadable): everything is allowed (RFC 9309 §2.3.1.3).
     AllowAll,
     /// robots.txt answered with a server error: nothing is allowed (RFC 9309 §2.3.1.4).
@@ -29,7 +29,7 @@ pub enum RobotsRules {
 
 impl RobotsRules {
     /// Why `url` may not be fetched, or `None` when it may.
-    pub fn refusal(&self, url: &Url) -> Option<String> {
+    pub(crate) fn refusal(&self, url: &Url) -> Option<String> {
         match self {
             RobotsRules::AllowAll => None,
             RobotsRules::DisallowAll(why) => Some(format!("not fetched: {why}")),
@@ -42,7 +42,7 @@ impl RobotsRules {
     }
 
     /// Sitemaps the file names.
-    pub fn sitemaps(&self) -> &[String] {
+    pub(crate) fn sitemaps(&self) -> &[String] {
         match self {
             RobotsRules::Rules(robot) => &robot.sitemaps,
             _ => &[],
@@ -52,12 +52,12 @@ impl RobotsRules {
 
 /// The rules of each origin, fetched once.
 #[derive(Default)]
-pub struct RobotsCache {
+pub(crate) struct RobotsCache {
     by_origin: Mutex<HashMap<String, Arc<OnceCell<Arc<RobotsRules>>>>>,
 }
 
 /// The rules for a URL, and the robots.txt fetch when this call made it (its cookies count).
-pub struct RobotsAnswer {
+pub(crate) struct RobotsAnswer {
     /// The origin's rules.
     pub rules: Arc<RobotsRules>,
     /// The fetch of robots.txt, for the one caller that made it.
@@ -66,7 +66,7 @@ pub struct RobotsAnswer {
 
 impl RobotsCache {
     /// The rules for `url`'s origin, fetching its robots.txt the first time it is asked for.
-    pub async fn rules_for(&self, url: &Url, fetcher: &Fetcher) -> RobotsAnswer {
+    pub(crate) async fn rules_for(&self, url: &Url, fetcher: &Fetcher) -> RobotsAnswer {
         let origin = url.origin().ascii_serialization();
         let cell = {
             let mut map = self.by_origin.lock().unwrap_or_else(|p| p.into_inner());

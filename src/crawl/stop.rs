@@ -44,7 +44,7 @@ impl fmt::Display for StopReason {
 
 /// The stop condition of one target: the run's interruption, and the target's deadline.
 #[derive(Debug, Clone)]
-pub struct Stop {
+pub(crate) struct Stop {
     run: CancellationToken,
     deadline: Option<(Instant, Duration)>,
 }
@@ -57,12 +57,12 @@ impl Default for Stop {
 
 impl Stop {
     /// Never stops early.
-    pub fn never() -> Stop {
+    pub(crate) fn never() -> Stop {
         Stop::on(CancellationToken::new())
     }
 
     /// Stops when `run` is cancelled.
-    pub fn on(run: CancellationToken) -> Stop {
+    pub(crate) fn on(run: CancellationToken) -> Stop {
         Stop {
             run,
             deadline: None,
@@ -70,7 +70,7 @@ impl Stop {
     }
 
     /// The same, and also once `limit` has passed from now.
-    pub fn within(self, limit: Duration) -> Stop {
+    pub(crate) fn within(self, limit: Duration) -> Stop {
         Stop {
             deadline: Instant::now().checked_add(limit).map(|at| (at, limit)),
             ..self
@@ -78,7 +78,7 @@ impl Stop {
     }
 
     /// Why work must stop now, if it must.
-    pub fn reason(&self) -> Option<StopReason> {
+    pub(crate) fn reason(&self) -> Option<StopReason> {
         if self.run.is_cancelled() {
             return Some(StopReason::Interrupted);
         }
@@ -89,7 +89,7 @@ impl Stop {
     }
 
     /// Resolves when work must stop, with the reason.
-    pub async fn stopped(&self) -> StopReason {
+    pub(crate) async fn stopped(&self) -> StopReason {
         match self.deadline {
             Some((at, limit)) => tokio::select! {
                 _ = self.run.cancelled() => StopReason::Interrupted,
@@ -103,7 +103,7 @@ impl Stop {
     }
 
     /// Runs `work` unless or until the stop comes first.
-    pub async fn run<F: Future>(&self, work: F) -> Result<F::Output, StopReason> {
+    pub(crate) async fn run<F: Future>(&self, work: F) -> Result<F::Output, StopReason> {
         if let Some(reason) = self.reason() {
             return Err(reason);
         }

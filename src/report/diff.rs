@@ -27,7 +27,7 @@ const LIFETIME_DRIFT_SECONDS: u64 = 60;
 /// Only targets with a change are listed, in `new`'s order, then those only in `old`. Cookies,
 /// findings and the charter's status are compared only when both runs audited the target (a
 /// failed run looked at nothing), declarations only when both charters were parsed.
-pub fn diff(old: &Report, new: &Report) -> ReportDiff {
+pub(crate) fn diff(old: &Report, new: &Report) -> ReportDiff {
     let old_targets = first_by_name(&old.targets);
     let new_targets = first_by_name(&new.targets);
     let mut targets = Vec::new();

@@ -16,11 +16,11 @@ use crate::types::{Report, SCHEMA_VERSION};
 
 /// The largest report file read (a report of 441 portals is a few MB; anything far bigger is not
 /// one).
-pub const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
+pub(crate) const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Why a report could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum LoadError {
+pub(crate) enum LoadError {
     /// The file could not be opened or read.
     #[error("cannot read {}: {source}; check the path and that it is readable", .path.display())]
     Io {
@@ -97,7 +97,7 @@ fn age_of(found: u64, supported: u32) -> &'static str {
 }
 
 /// Reads and checks a report written by `cookie-audit audit` (or merge).
-pub fn load_report(path: &Path) -> Result<Report, LoadError> {
+pub(crate) fn load_report(path: &Path) -> Result<Report, LoadError> {
     load_report_within(path, MAX_REPORT_BYTES)
 }
 
@@ -133,11 +133,6 @@ fn read_within(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
         return Err(too_large(read));
     }
     Ok(bytes)
-}
-
-/// The same from bytes already read (`name` for messages).
-pub fn parse_report(bytes: &[u8], name: &str) -> Result<Report, LoadError> {
-    parse_named(bytes, PathBuf::from(name))
 }
 
 fn parse_named(bytes: &[u8], path: PathBuf) -> Result<Report, LoadError> {
@@ -314,6 +309,12 @@ pub(crate) mod fixtures {
         json!({"kind": kind, "severity": severity, "cookie": cookie, "message": message,
                "evidence": {}})
     }
+}
+
+/// The same from bytes already read (`name` for messages).
+#[cfg(test)]
+fn parse_report(bytes: &[u8], name: &str) -> Result<Report, LoadError> {
+    parse_named(bytes, PathBuf::from(name))
 }
 
 #[cfg(test)]

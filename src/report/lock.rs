@@ -6,11 +6,11 @@ use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 /// The lock file's name inside the reports folder.
-pub const LOCK_FILE: &str = ".cookie-audit.lock";
+pub(crate) const LOCK_FILE: &str = ".cookie-audit.lock";
 
 /// Why the reports folder could not be taken.
 #[derive(Debug, thiserror::Error)]
-pub enum LockError {
+pub(crate) enum LockError {
     /// Another run holds it.
     #[error(
         "another cookie-audit run{holder} is writing to {out}; wait for it to finish, or give \
@@ -37,12 +37,12 @@ pub enum LockError {
 /// The reports folder, held until dropped (the operating system releases it if the process
 /// dies, so a crash never leaves a stale lock behind).
 #[derive(Debug)]
-pub struct OutLock {
+pub(crate) struct OutLock {
     _file: File,
 }
 
 /// Takes `out` (creating it), or says why not.
-pub fn lock(out: &Path) -> Result<OutLock, LockError> {
+pub(crate) fn lock(out: &Path) -> Result<OutLock, LockError> {
     let unwritable = |path: &Path| {
         let path = path.to_path_buf();
         move |source| LockError::Unwritable { path, source }

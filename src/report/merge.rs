@@ -9,7 +9,7 @@ use crate::types::{Report, SCHEMA_VERSION, TargetReport, Tool, Totals};
 
 /// Why reports could not be merged.
 #[derive(Debug, thiserror::Error)]
-pub enum MergeError {
+pub(crate) enum MergeError {
     /// No report was given.
     #[error("nothing to merge: give the report.json of every shard of the run")]
     Nothing,
@@ -50,7 +50,7 @@ pub enum MergeError {
 /// shard). `tool` is this build, which wrote the merged report.
 ///
 /// Each input comes with a label (e.g. its file name) for the error messages.
-pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, MergeError> {
+pub(crate) fn merge(reports: Vec<(String, Report)>) -> Result<Report, MergeError> {
     let mut inputs = reports.into_iter();
     let (label, first) = inputs.next().ok_or(MergeError::Nothing)?;
     check_schema(&label, &first)?;

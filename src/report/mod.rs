@@ -1,11 +1,11 @@
 //! Reports: the JSON contract ([`types`]), writing it to disk without ever leaving a half file,
 //! reading it back, the HTML rendering, the differences between two runs, and merging shards.
 
-pub mod diff;
-pub mod load;
-pub mod lock;
-pub mod merge;
+pub(crate) mod diff;
+pub(crate) mod load;
+pub(crate) mod lock;
+pub(crate) mod merge;
 pub mod render;
 mod write;
 
-pub use write::{ReportPaths, WriteError, run_id, write_atomically, write_run};
+pub(crate) use write::{run_id, write_atomically, write_run};

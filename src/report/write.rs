@@ -13,7 +13,7 @@ use crate::types::Report;
 
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
-pub enum WriteError {
+pub(crate) enum WriteError {
     /// A folder could not be created.
     #[error("cannot create the report folder {path}: {source}")]
     CreateDir {
@@ -40,7 +40,7 @@ pub enum WriteError {
 
 /// Where a run's files were written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportPaths {
+pub(crate) struct ReportPaths {
     /// `reports/<run-id>/report.json`.
     pub report_json: PathBuf,
     /// `reports/<run-id>/report.html`.
@@ -52,7 +52,7 @@ pub struct ReportPaths {
 }
 
 /// A run identifier from its start time: sortable, and safe as a folder name on every system.
-pub fn run_id(started_at: OffsetDateTime) -> String {
+pub(crate) fn run_id(started_at: OffsetDateTime) -> String {
     let t = started_at.to_offset(time::UtcOffset::UTC);
     format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
@@ -72,7 +72,7 @@ pub fn run_id(started_at: OffsetDateTime) -> String {
 /// and the report's `run.id` is updated to match, so the id always names the folder. Both files
 /// are rendered straight into temporary files (a report of many pages is never held in memory
 /// twice) and renamed only when both are whole, so a failure leaves `latest.*` as it was.
-pub fn write_run(out: &Path, report: &mut Report) -> Result<ReportPaths, WriteError> {
+pub(crate) fn write_run(out: &Path, report: &mut Report) -> Result<ReportPaths, WriteError> {
     std::fs::create_dir_all(out).map_err(|source| WriteError::CreateDir {
         path: out.to_path_buf(),
         source,
@@ -138,7 +138,7 @@ fn create_run_dir(out: &Path, id: &mut String) -> Result<PathBuf, WriteError> {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let temp = stage_with(path, |w| {
         w.write_all(bytes).map_err(|source| WriteError::Write {
             path: path.to_path_buf(),

@@ -1,5 +1,7 @@
 //! Test helpers: real HTTP servers on 127.0.0.1 and the real binary.
 #![allow(dead_code)]
+// Each test crate includes this module and uses part of it; nothing here is a library's API.
+#![allow(unreachable_pub)]
 
 use std::ffi::OsStr;
 use std::net::{SocketAddr, TcpListener};

@@ -20,7 +20,7 @@ use builder::Builder;
 use walk::{reading_roots, walk};
 
 /// The tables, list items and portal URL of an HTML charter page.
-pub fn layout(html: &str) -> Layout {
+pub(crate) fn layout(html: &str) -> Layout {
     let document = Html::parse_document(html);
     let page = document.root_element();
     let mut builder = Builder::new();

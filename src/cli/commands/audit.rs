@@ -181,7 +181,7 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 /// The exit code a finished run deserves.
-pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
+pub(crate) fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
     if !report.targets.is_empty() && report.totals.audited == 0 {
         say!("exit {EXIT_ALL_FAILED}: no target could be audited");
         return EXIT_ALL_FAILED;

@@ -9,7 +9,8 @@ use crate::types::{Engine, Jurisdiction};
 use super::consent::MAX_SELECTOR_BYTES;
 use super::error::closest;
 use super::settings::{
-    DEFAULT_MAX_QUERIES_PER_PATH, DEFAULT_SETTLE_MS, DEFAULT_TARGET_TIMEOUT_SECS, SETTINGS_KEYS,
+    DEFAULT_MAX_QUERIES_PER_PATH, DEFAULT_SETTLE_MS, DEFAULT_TARGET_TIMEOUT_SECS, MAX_CONCURRENCY,
+    MAX_PAGES_LIMIT, MAX_SETTLE_MS, SETTINGS_KEYS,
 };
 use super::source::line_column;
 use super::values::Keyword;

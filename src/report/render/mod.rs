@@ -1,4 +1,4 @@
 //! A report for people: the HTML page, and the text a terminal shows.
 
 pub mod html;
-pub mod text;
+pub(crate) mod text;

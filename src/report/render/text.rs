@@ -16,7 +16,7 @@ use crate::types::{
 /// Every line ends with a newline. Strings that came from the web (cookie names, domains,
 /// messages quoting them) are stripped of control characters, so printing the text cannot drive
 /// the terminal.
-pub fn render_text(diff: &ReportDiff) -> String {
+pub(crate) fn render_text(diff: &ReportDiff) -> String {
     if diff.targets.is_empty() {
         return "no changes\n".to_string();
     }
@@ -147,7 +147,7 @@ fn is_bidi_control(c: char) -> bool {
 }
 
 /// The run's summary for stdout: one line per target, then what changed.
-pub fn run_summary(report: &Report) -> String {
+pub(crate) fn run_summary(report: &Report) -> String {
     // Writing to a String cannot fail: the `fmt::Result`s below are always `Ok`.
     let mut out = String::new();
     for target in &report.targets {
@@ -218,7 +218,7 @@ pub fn run_summary(report: &Report) -> String {
 }
 
 /// A readable charter as a table for stdout (nothing when none was read).
-pub fn charter_table(charter: &Charter) -> String {
+pub(crate) fn charter_table(charter: &Charter) -> String {
     let mut out = String::new();
     if charter.status != CharterStatus::Parsed {
         return out;
@@ -268,7 +268,7 @@ pub fn charter_table(charter: &Charter) -> String {
 }
 
 /// The JSON word of a serialisable enum, e.g. `necessary`.
-pub fn enum_word(value: &impl serde::Serialize) -> String {
+pub(crate) fn enum_word(value: &impl serde::Serialize) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -276,7 +276,7 @@ pub fn enum_word(value: &impl serde::Serialize) -> String {
 }
 
 /// Text from the web made safe for a terminal: control characters (escape sequences) replaced.
-pub fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
