@@ -61,6 +61,14 @@ const NECESSARY_STEMS: &[&str] = &[
     "notwendig",
     "erforderlich",
     "indispensable",
+    // Spanish, Italian, Portuguese, Catalan: Opendatasoft runs portals in those languages too.
+    "necesari",
+    "necessari",
+    "esencial",
+    "essenzial",
+    "essenci",
+    "imprescindible",
+    "tecnic",
 ];
 
 /// Short words that would match too much as stems ("technologies").
@@ -79,12 +87,27 @@ const FUNCTIONAL_STEMS: &[&str] = &[
     "functione",
     "funktional",
     "funktionscookie",
-    "preference",
+    "funcional",
+    "funzional",
+    "preferen",
     "praferenz",
     "voorkeur",
 ];
 
-const STATISTICS_STEMS: &[&str] = &["statisti", "audience", "analyti", "analyse", "performance"];
+const STATISTICS_STEMS: &[&str] = &[
+    "statisti",
+    "audienc",
+    "analyti",
+    "analyse",
+    "performance",
+    "estadistic",
+    "analiti",
+    "medicion",
+    "misurazion",
+    "medicao",
+    "rendiment",
+    "prestazion",
+];
 
 const MARKETING_STEMS: &[&str] = &[
     "publicit",
@@ -95,12 +118,14 @@ const MARKETING_STEMS: &[&str] = &[
     "ciblage",
     "reclame",
     "werb",
+    "pubblicit",
+    "profilazion",
 ];
 
 /// Words that turn a category word into its opposite when they stand just before it.
 const NEGATIONS: &[&str] = &[
     "non", "not", "no", "niet", "nicht", "pas", "geen", "kein", "keine", "sans", "without",
-    "zonder", "ohne",
+    "zonder", "ohne", "sin", "senza", "sem",
 ];
 
 /// Whether one of the two words before `at` negates it ("pas strictement nécessaires").
@@ -154,6 +179,10 @@ const PROVIDER_STEMS: &[&str] = &[
     "leverancier",
     "dienstverlener",
     "anbieter",
+    "proveedor",
+    "fornitore",
+    "fornecedor",
+    "proveidor",
 ];
 
 /// Header vocabularies in the order they are tried: a header naming a provider is the provider
@@ -189,6 +218,14 @@ const VOCABULARIES: &[Vocabulary] = &[
             "objectif",
             "gebruik",
             "verwendung",
+            "finalidad",
+            "finalita",
+            "finalitat",
+            "proposito",
+            "scopo",
+            "descripcion",
+            "descrizione",
+            "descricao",
         ],
         words: &["role", "roles"],
     },
@@ -231,7 +268,8 @@ const VOCABULARIES: &[Vocabulary] = &[
     Vocabulary {
         field: Field::Name,
         stems: &["cookie", "name", "naam", "bezeichnung"],
-        words: &["nom", "noms"],
+        // Spanish, Italian, Portuguese and Catalan portals: "Nombre", "Nome", "Nom".
+        words: &["nom", "noms", "nombre", "nombres", "nome", "nomi"],
     },
 ];
 

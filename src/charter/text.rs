@@ -8,7 +8,9 @@
 
 use std::borrow::Cow;
 
+use super::declarations::category_of;
 use super::layout::{Layout, RawItem, RawTable};
+use crate::text::fold;
 
 /// Longest line (in characters) that can still be a title line; longer lines are prose.
 const MAX_TITLE_CHARS: usize = 120;
@@ -456,6 +458,9 @@ impl Reader {
                 self.note_url(text);
                 if is_title(text, after_prose, next) {
                     self.heading = Some(capped_heading(text));
+                } else if let Some(label) = lead_in(text) {
+                    // "**Cookies strictement nécessaires :** sans eux…" titles what follows.
+                    self.heading = Some(label);
                 }
             }
             Line::Heading(text) => {
@@ -564,6 +569,46 @@ impl Reader {
         }
     }
 }
+
+/// The label of a lead-in paragraph when it names a cookie category: the words before its
+/// first colon ("Cookies strictement nécessaires : sans eux…", "Strictly necessary cookies:
+/// without these…"), or the whole paragraph when it is a short line that is not a sentence. A
+/// sentence that merely mentions a category is not a label.
+pub(crate) fn lead_in(paragraph: &str) -> Option<String> {
+    let text: String = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Markdown emphasis around the label ("**Cookies nécessaires :**") is not part of it.
+    let clean = |part: &str| {
+        part.trim()
+            .trim_matches(|c: char| c == '*' || c == '_')
+            .trim()
+            .to_string()
+    };
+    let (label, rest) = match text.find(':') {
+        Some(at) => (clean(&text[..at]), clean(&text[at + 1..])),
+        // Without a colon only a title-like line is a label; a sentence is prose.
+        None if !text.trim_end().ends_with(['.', '!', '?']) => (clean(&text), String::new()),
+        None => return None,
+    };
+    // "Catégorie : mesure d'audience": the category is what the word "category" introduces.
+    let label = if CATEGORY_WORDS.contains(&fold(&label).as_str()) {
+        rest
+    } else {
+        label
+    };
+    let short = !label.is_empty() && label.chars().count() <= 80;
+    (short && category_of(&label).is_some()).then_some(label)
+}
+
+/// "Category" in the languages charters are written in, folded.
+const CATEGORY_WORDS: &[&str] = &[
+    "category",
+    "categorie",
+    "categoria",
+    "kategorie",
+    "cookie category",
+    "categorie de cookies",
+    "categoria de cookies",
+];
 
 #[cfg(test)]
 mod tests {
@@ -1010,5 +1055,38 @@ mod tests {
         let layout = layout(&text);
         assert_eq!(layout.tables.len(), 1);
         assert_eq!(layout.tables[0].rows.len(), 100_000);
+    }
+
+    #[test]
+    fn a_lead_in_is_a_label_naming_a_category_not_a_sentence_mentioning_one() {
+        let necessary = Some("Cookies strictement nécessaires".to_string());
+        assert_eq!(
+            lead_in("**Cookies strictement nécessaires :** sans eux, rien ne marche."),
+            necessary
+        );
+        assert_eq!(
+            lead_in("Strictly necessary cookies: without these the site fails."),
+            Some("Strictly necessary cookies".to_string())
+        );
+        assert_eq!(
+            lead_in("Catégorie : mesure d'audience"),
+            Some("mesure d'audience".to_string())
+        );
+        assert_eq!(
+            lead_in("Analytische cookies"),
+            Some("Analytische cookies".to_string())
+        );
+        // Prose, a label naming no category, a long first clause: none is a lead-in.
+        assert_eq!(
+            lead_in("Diese Cookies sind für den Betrieb erforderlich."),
+            None
+        );
+        assert_eq!(
+            lead_in("Voici la liste des cookies : nécessaires et autres"),
+            None
+        );
+        let long = format!("{} nécessaires : x", "mot ".repeat(30));
+        assert_eq!(lead_in(&long), None);
+        assert_eq!(lead_in(""), None);
     }
 }

@@ -51,6 +51,11 @@ pub(super) struct Builder<'a> {
     heading: Option<String>,
     heading_depth: usize,
     heading_text: String,
+    /// The last paragraph of text outside tables, headings and lists since the last heading or
+    /// table: a table's lead-in ("**Cookies strictement nécessaires :** sans eux…").
+    paragraph: String,
+    /// A block began since `paragraph` got text: the next text starts a new paragraph.
+    paragraph_ended: bool,
     table: Option<OpenTable>,
     table_depth: usize,
     collectors: Vec<Collector<'a>>,
@@ -68,9 +73,11 @@ impl<'a> Visitor<'a> for Builder<'a> {
         let name = element.value().name();
         if is_block(name) {
             self.line_break();
+            self.paragraph_ended = true;
         }
         if is_heading(name) {
             self.open_heading();
+            self.paragraph.clear();
         }
         match name {
             "table" => self.open_table(),
@@ -132,6 +139,8 @@ impl<'a> Visitor<'a> for Builder<'a> {
         }
         if self.heading_depth > 0 {
             self.heading_text.push_str(text);
+        } else if self.table_depth == 0 && self.collectors.is_empty() {
+            self.paragraph_text(text);
         }
         if self.table_depth > 0 {
             self.table_text(text);
@@ -193,13 +202,32 @@ impl<'a> Builder<'a> {
         }
     }
 
+    // --- lead-in paragraphs
+
+    fn paragraph_text(&mut self, text: &str) {
+        if text.trim().is_empty() {
+            return;
+        }
+        if std::mem::take(&mut self.paragraph_ended) {
+            self.paragraph.clear();
+        }
+        // Only a lead-in's first words matter; a long paragraph is cut, not kept whole.
+        if self.paragraph.len() < MAX_LEAD_IN_BYTES {
+            self.paragraph.push_str(text);
+        }
+    }
+
     // --- tables
 
     fn open_table(&mut self) {
         self.table_depth += 1;
         if self.table_depth == 1 {
             let budget = std::mem::take(&mut self.span_budget);
-            self.table = Some(OpenTable::new(self.heading.clone(), budget));
+            // A lead-in naming a category is nearer the table than the heading above both.
+            let context =
+                crate::charter::text::lead_in(&self.paragraph).or_else(|| self.heading.clone());
+            self.paragraph.clear();
+            self.table = Some(OpenTable::new(context, budget));
         }
     }
 
@@ -207,6 +235,7 @@ impl<'a> Builder<'a> {
         if self.table_depth == 1
             && let Some(open) = self.table.take()
         {
+            self.paragraph.clear();
             let (table, budget_left) = open.finish();
             self.span_budget = budget_left;
             self.tables.extend(table);
@@ -265,8 +294,11 @@ impl<'a> Builder<'a> {
             return;
         }
         let slot = self.items.len();
+        // "Catégorie : mesure d'audience" just before the list files its items as a heading would.
+        let context =
+            crate::charter::text::lead_in(&self.paragraph).or_else(|| self.heading.clone());
         self.items.push(Some(RawItem {
-            heading: self.heading.clone(),
+            heading: context,
             text: String::new(),
         }));
         self.collectors.push(Collector {
@@ -364,6 +396,10 @@ impl<'a> Builder<'a> {
             && let Some(list) = self.lists.pop()
         {
             self.settle_term(list.term, list.term_used);
+        }
+        if self.collectors.is_empty() {
+            // The lead-in was the list's; a table after it has none.
+            self.paragraph.clear();
         }
     }
 
@@ -472,6 +508,9 @@ impl<'a> Builder<'a> {
         }
     }
 }
+
+/// At most this much of a paragraph is kept to look for a lead-in label.
+const MAX_LEAD_IN_BYTES: usize = 1_000;
 
 /// Ends a code span opened at `start` (just past its backtick): trims the code, closes it, or
 /// removes the opening backtick when the span was empty.

@@ -3,6 +3,7 @@
 use scraper::ElementRef;
 
 use super::rendering::{cell_text, heading_text};
+use crate::charter::declarations::category_of;
 use crate::charter::layout::RawTable;
 
 /// Most columns one cell may span: browsers allow 1000, charters never need more than a few.
@@ -186,7 +187,11 @@ impl OpenTable {
         }
         let caption = heading_text(&self.caption);
         let table = RawTable {
-            heading: caption.or(self.heading),
+            // A caption naming a category is the nearest; one that names none ("Cookies set by
+            // our toolbar") leaves the heading above the table in charge.
+            heading: caption
+                .filter(|caption| category_of(caption).is_some())
+                .or(self.heading),
             rows: self.rows,
         };
         (Some(table), self.copy_budget)

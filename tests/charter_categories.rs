@@ -1,0 +1,137 @@
+//! Categories given outside the table, as real charters give them, read end to end through
+//! `cookie-audit charter FILE --json`: a lead-in paragraph or bold label just before a table
+//! (Opendatasoft's current default charter, in every portal's language), a caption, numbered
+//! section headings, category rows spanning a table, and "Category:" before a list.
+
+mod common;
+
+use common::{args, cookie_audit};
+use serde_json::Value;
+
+const DAY: u64 = 86_400;
+const MONTH: u64 = 30 * DAY;
+const YEAR: u64 = 365 * DAY;
+
+/// (name, match, category, duration in seconds)
+type Expected = (&'static str, &'static str, &'static str, Option<u64>);
+
+/// The charter of a fixture as the command line reads it.
+fn charter(file: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/charters")
+        .join(file);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = cookie_audit(
+        dir.path(),
+        &args(&["charter", &path.to_string_lossy(), "--json"]),
+    );
+    assert_eq!(run.code, 0, "{file}: {}\n{}", run.stdout, run.stderr);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{file}: {e}: {}", run.stdout))
+}
+
+fn check(file: &str, portal: &str, expected: &[Expected]) {
+    let charter = charter(file);
+    assert_eq!(charter["status"], "parsed", "{file}");
+    assert_eq!(charter["portal_url"], portal, "{file}");
+    let got: Vec<(String, String, String, Option<u64>)> = charter["declared"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{file}: no declarations"))
+        .iter()
+        .map(|d| {
+            let word = |key: &str| d[key].as_str().unwrap_or_default().to_string();
+            (
+                word("name"),
+                word("match"),
+                word("category"),
+                d["duration_seconds"].as_u64(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String, String, Option<u64>)> = expected
+        .iter()
+        .map(|(n, m, c, d)| (n.to_string(), m.to_string(), c.to_string(), *d))
+        .collect();
+    assert_eq!(got, expected, "{file}");
+}
+
+#[test]
+fn a_bold_lead_in_before_each_table_gives_its_category_as_on_opendatasoft_portals() {
+    check(
+        "cat-leadin-fr.html",
+        "https://data.valdorge-example.fr",
+        &[
+            ("sessionid", "exact", "necessary", Some(14 * DAY)),
+            ("csrftoken", "exact", "necessary", Some(YEAR)),
+            ("django_language", "exact", "necessary", Some(0)),
+            ("_pk_id.*", "prefix", "statistics", Some(13 * MONTH)),
+            ("_pk_ses.*", "prefix", "statistics", Some(1800)),
+        ],
+    );
+}
+
+#[test]
+fn lead_ins_in_spanish_dutch_and_german() {
+    check(
+        "cat-leadin-es.html",
+        "https://datosabiertos.ejemplo.es",
+        &[
+            ("sessionid", "exact", "necessary", None),
+            ("cookies_preferences", "exact", "necessary", None),
+            ("_ga", "exact", "statistics", None),
+        ],
+    );
+    check(
+        "cat-leadin-nl-de.html",
+        "https://opendata.voorbeeld.be",
+        &[
+            ("csrftoken", "exact", "necessary", Some(YEAR)),
+            ("_pk_ses.*", "prefix", "statistics", Some(1800)),
+            ("django_language", "exact", "necessary", Some(0)),
+            ("_gid", "exact", "statistics", Some(DAY)),
+        ],
+    );
+}
+
+#[test]
+fn a_lead_in_in_markdown_titles_the_table_below_it() {
+    check(
+        "cat-leadin.md",
+        "https://data.metropole-exemple.fr",
+        &[
+            ("sessionid", "exact", "necessary", Some(14 * DAY)),
+            ("csrftoken", "exact", "necessary", Some(YEAR)),
+            ("_pk_id.*", "prefix", "statistics", Some(13 * MONTH)),
+        ],
+    );
+}
+
+#[test]
+fn numbered_headings_and_captions_that_name_a_category() {
+    check(
+        "cat-caption-numbered.html",
+        "https://www.borough-example.gov.uk",
+        &[
+            ("ASP.NET_SessionId", "exact", "necessary", Some(0)),
+            ("_ga", "exact", "statistics", Some(2 * YEAR)),
+            // The caption names no category: the numbered heading above still does.
+            ("rs_lang", "exact", "functional", Some(YEAR)),
+            ("VISITOR_INFO1_LIVE", "exact", "marketing", Some(6 * MONTH)),
+        ],
+    );
+}
+
+#[test]
+fn spanning_category_rows_and_a_category_label_before_a_list() {
+    check(
+        "cat-rows-bullets.html",
+        "https://www.departement-exemple.fr",
+        &[
+            ("PHPSESSID", "exact", "necessary", Some(0)),
+            ("_pk_ref.*", "prefix", "statistics", Some(6 * MONTH)),
+            // After the list, the lead-in of the list is spent: the heading above is in charge.
+            ("tarteaucitron", "exact", "statistics", Some(YEAR)),
+            ("_gat", "exact", "statistics", Some(60)),
+            ("IDE", "exact", "marketing", Some(13 * MONTH)),
+        ],
+    );
+}
