@@ -5,54 +5,11 @@
 
 mod common;
 
-use common::{args, cookie_audit};
-use serde_json::Value;
+use common::check_charter as check;
 
 const DAY: u64 = 86_400;
 const MONTH: u64 = 30 * DAY;
 const YEAR: u64 = 365 * DAY;
-
-/// (name, match, category, duration in seconds)
-type Expected = (&'static str, &'static str, &'static str, Option<u64>);
-
-/// The charter of a fixture as the command line reads it.
-fn charter(file: &str) -> Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/charters")
-        .join(file);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let run = cookie_audit(
-        dir.path(),
-        &args(&["charter", &path.to_string_lossy(), "--json"]),
-    );
-    assert_eq!(run.code, 0, "{file}: {}\n{}", run.stdout, run.stderr);
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{file}: {e}: {}", run.stdout))
-}
-
-fn check(file: &str, portal: &str, expected: &[Expected]) {
-    let charter = charter(file);
-    assert_eq!(charter["status"], "parsed", "{file}");
-    assert_eq!(charter["portal_url"], portal, "{file}");
-    let got: Vec<(String, String, String, Option<u64>)> = charter["declared"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{file}: no declarations"))
-        .iter()
-        .map(|d| {
-            let word = |key: &str| d[key].as_str().unwrap_or_default().to_string();
-            (
-                word("name"),
-                word("match"),
-                word("category"),
-                d["duration_seconds"].as_u64(),
-            )
-        })
-        .collect();
-    let expected: Vec<(String, String, String, Option<u64>)> = expected
-        .iter()
-        .map(|(n, m, c, d)| (n.to_string(), m.to_string(), c.to_string(), *d))
-        .collect();
-    assert_eq!(got, expected, "{file}");
-}
 
 #[test]
 fn a_bold_lead_in_before_each_table_gives_its_category_as_on_opendatasoft_portals() {

@@ -197,7 +197,8 @@ const VOCABULARIES: &[Vocabulary] = &[
     Vocabulary {
         field: Field::Service,
         stems: &["location", "emplacement", "locatie", "standort"],
-        words: &["ort", "orte"],
+        // OneTrust's "Cookies used" column says "First Party" or "Third Party".
+        words: &["ort", "orte", "used", "utilises", "gebruikte", "verwendete"],
     },
     Vocabulary {
         field: Field::Purpose,
@@ -262,8 +263,9 @@ const VOCABULARIES: &[Vocabulary] = &[
     },
     Vocabulary {
         field: Field::Domain,
-        stems: &["domain", "domein", "domane", "host"],
-        words: &["hote"],
+        // OneTrust's "Cookie Subgroup" column holds a host, never a cookie name.
+        stems: &["domain", "domein", "domane", "host", "subgroup"],
+        words: &["hote", "sous"],
     },
     Vocabulary {
         field: Field::Name,
@@ -330,6 +332,46 @@ impl Columns {
     fn has(&self, field: Field) -> bool {
         self.fields.contains(&Some(field))
     }
+
+    /// With two name-like headers ("Cookie" holding a description beside "Name"), the name
+    /// column is the one whose cells read as names in most `rows`; the other holds the purpose
+    /// when no column does, else nothing.
+    fn settle_names(mut self, rows: &[Vec<String>]) -> Columns {
+        let candidates: Vec<usize> = (0..self.fields.len())
+            .filter(|&at| self.fields[at] == Some(Field::Name))
+            .collect();
+        if candidates.len() < 2 {
+            return self;
+        }
+        let named = |at: usize| {
+            rows.iter()
+                .filter_map(|row| row.get(at))
+                .filter(|cell| {
+                    let specs = names::split(cell);
+                    !specs.is_empty() && specs.iter().all(|spec| looks_like_name(&spec.name))
+                })
+                .count()
+        };
+        // The first best wins ties, as the first name column did before.
+        let best = candidates
+            .iter()
+            .copied()
+            .fold(None, |best: Option<(usize, usize)>, at| {
+                let count = named(at);
+                match best {
+                    Some((_, most)) if most >= count => best,
+                    _ => Some((at, count)),
+                }
+            })
+            .map_or(candidates[0], |(at, _)| at);
+        let purpose_missing = !self.has(Field::Purpose);
+        for at in candidates {
+            if at != best {
+                self.fields[at] = purpose_missing.then_some(Field::Purpose);
+            }
+        }
+        self
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,11 +387,16 @@ fn table_declarations(table: &RawTable) -> Vec<Declaration> {
     else {
         return Vec::new();
     };
+    let columns = columns.settle_names(&table.rows[at + 1..]);
     let header = normal_cells(&table.rows[at]);
     let mut section = table.heading.as_deref().and_then(category_of);
     let mut found = Vec::new();
     for row in &table.rows[at + 1..] {
         if is_blank(row) || is_separator(row) || repeats(row, &header) {
+            continue;
+        }
+        if columns.has(Field::Category) && names_no_cookie(columns.raw(row, Field::Category)) {
+            // Cookiebot and others list Web Storage keys and pixels beside cookies.
             continue;
         }
         let names = names::split(columns.raw(row, Field::Name));
@@ -396,6 +443,26 @@ fn row_declarations(
         })
         .collect()
 }
+
+/// Whether a type cell says the row is no cookie: "HTML Local Storage", "Pixel Tracker",
+/// "IndexedDB" (Cookiebot's "Type" column), which a browser never sends as a cookie.
+fn names_no_cookie(kind: &str) -> bool {
+    let folded = fold(kind).replace(['-', '_'], " ");
+    NOT_COOKIES.iter().any(|word| folded.contains(word))
+}
+
+/// What a type column says of storage that is not a cookie, folded.
+const NOT_COOKIES: &[&str] = &[
+    "local storage",
+    "localstorage",
+    "session storage",
+    "sessionstorage",
+    "indexeddb",
+    "indexed db",
+    "pixel",
+    "stockage local",
+    "web storage",
+];
 
 /// The category a sub-heading row names ("Cookies statistiques" spanning the table), which
 /// then applies to the rows below it: every filled cell says the same words.

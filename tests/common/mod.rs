@@ -347,3 +347,53 @@ pub fn numbered_page(pages: &[String], path: &str, headers: &[(&str, &[u8])]) ->
         None => html(404, &[], "not found"),
     }
 }
+
+/// The charter of `tests/fixtures/charters/FILE` as `cookie-audit charter FILE --json` prints
+/// it; the command must succeed.
+pub fn fixture_charter(file: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/charters")
+        .join(file);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = cookie_audit(
+        dir.path(),
+        &args(&["charter", &path.to_string_lossy(), "--json"]),
+    );
+    assert_eq!(run.code, 0, "{file}: {}\n{}", run.stdout, run.stderr);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{file}: {e}: {}", run.stdout))
+}
+
+/// A declaration as the end-to-end charter tests compare it: name, match kind, category and
+/// duration in seconds.
+pub type Declared = (String, String, String, Option<u64>);
+
+/// The declarations of a charter printed by `charter --json`, in order.
+pub fn declared(charter: &serde_json::Value) -> Vec<Declared> {
+    charter["declared"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            let word = |key: &str| d[key].as_str().unwrap_or_default().to_string();
+            (
+                word("name"),
+                word("match"),
+                word("category"),
+                d["duration_seconds"].as_u64(),
+            )
+        })
+        .collect()
+}
+
+/// Asserts that a fixture reads as `parsed`, about `portal`, with exactly `expected`.
+pub fn check_charter(file: &str, portal: &str, expected: &[(&str, &str, &str, Option<u64>)]) {
+    let charter = fixture_charter(file);
+    assert_eq!(charter["status"], "parsed", "{file}: {charter}");
+    assert_eq!(charter["portal_url"], portal, "{file}");
+    let expected: Vec<Declared> = expected
+        .iter()
+        .map(|(n, m, c, d)| (n.to_string(), m.to_string(), c.to_string(), *d))
+        .collect();
+    assert_eq!(declared(&charter), expected, "{file}");
+}

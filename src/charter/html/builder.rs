@@ -56,6 +56,9 @@ pub(super) struct Builder<'a> {
     paragraph: String,
     /// A block began since `paragraph` got text: the next text starts a new paragraph.
     paragraph_ended: bool,
+    /// The last lead-in label since the last heading, table or list, when prose came after it
+    /// (Cookiebot: "Necessary (5)", then a paragraph of description, then the table).
+    label: Option<String>,
     table: Option<OpenTable>,
     table_depth: usize,
     collectors: Vec<Collector<'a>>,
@@ -78,6 +81,7 @@ impl<'a> Visitor<'a> for Builder<'a> {
         if is_heading(name) {
             self.open_heading();
             self.paragraph.clear();
+            self.label = None;
         }
         match name {
             "table" => self.open_table(),
@@ -209,12 +213,20 @@ impl<'a> Builder<'a> {
             return;
         }
         if std::mem::take(&mut self.paragraph_ended) {
+            if let Some(label) = crate::charter::text::lead_in(&self.paragraph) {
+                self.label = Some(label);
+            }
             self.paragraph.clear();
         }
         // Only a lead-in's first words matter; a long paragraph is cut, not kept whole.
         if self.paragraph.len() < MAX_LEAD_IN_BYTES {
             self.paragraph.push_str(text);
         }
+    }
+
+    /// The lead-in of what comes next: the paragraph just before it, else the last label.
+    fn lead_in(&self) -> Option<String> {
+        crate::charter::text::lead_in(&self.paragraph).or_else(|| self.label.clone())
     }
 
     // --- tables
@@ -224,9 +236,9 @@ impl<'a> Builder<'a> {
         if self.table_depth == 1 {
             let budget = std::mem::take(&mut self.span_budget);
             // A lead-in naming a category is nearer the table than the heading above both.
-            let context =
-                crate::charter::text::lead_in(&self.paragraph).or_else(|| self.heading.clone());
+            let context = self.lead_in().or_else(|| self.heading.clone());
             self.paragraph.clear();
+            self.label = None;
             self.table = Some(OpenTable::new(context, budget));
         }
     }
@@ -236,6 +248,7 @@ impl<'a> Builder<'a> {
             && let Some(open) = self.table.take()
         {
             self.paragraph.clear();
+            self.label = None;
             let (table, budget_left) = open.finish();
             self.span_budget = budget_left;
             self.tables.extend(table);
@@ -295,8 +308,7 @@ impl<'a> Builder<'a> {
         }
         let slot = self.items.len();
         // "Catégorie : mesure d'audience" just before the list files its items as a heading would.
-        let context =
-            crate::charter::text::lead_in(&self.paragraph).or_else(|| self.heading.clone());
+        let context = self.lead_in().or_else(|| self.heading.clone());
         self.items.push(Some(RawItem {
             heading: context,
             text: String::new(),
@@ -400,6 +412,7 @@ impl<'a> Builder<'a> {
         if self.collectors.is_empty() {
             // The lead-in was the list's; a table after it has none.
             self.paragraph.clear();
+            self.label = None;
         }
     }
 

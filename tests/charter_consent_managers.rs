@@ -1,0 +1,56 @@
+//! Cookie declarations that consent managers publish, read end to end through
+//! `cookie-audit charter FILE --json`: Cookiebot's (one table per category, `[x2]` counts,
+//! Web Storage and pixels beside cookies) and OneTrust's cookie list (a host column, names as
+//! links, first or third party), and a "Cookie" column describing the "Name" beside it.
+
+mod common;
+
+use common::check_charter as check;
+
+const DAY: u64 = 86_400;
+const YEAR: u64 = 365 * DAY;
+
+#[test]
+fn cookiebot_declaration_one_table_per_category_without_storage_and_pixels() {
+    check(
+        "cmp-cookiebot.html",
+        "https://www.transport-region-example.eu",
+        &[
+            ("CookieConsent", "exact", "necessary", Some(YEAR)),
+            ("__cf_bm", "exact", "necessary", Some(DAY)),
+            ("lang", "exact", "functional", Some(0)),
+            ("_ga", "exact", "statistics", Some(2 * YEAR)),
+            ("IDE", "exact", "marketing", Some(YEAR)),
+            ("tr_widget_state", "exact", "unknown", Some(0)),
+        ],
+    );
+}
+
+#[test]
+fn onetrust_cookie_list_names_come_from_cookies_not_from_the_host_column() {
+    check(
+        "cmp-onetrust.html",
+        "https://www.museums-example.org",
+        &[
+            ("OptanonConsent", "exact", "necessary", Some(YEAR)),
+            ("OptanonAlertBoxClosed", "exact", "necessary", Some(YEAR)),
+            ("_ga", "exact", "statistics", Some(2 * YEAR)),
+            ("_gid", "exact", "statistics", Some(2 * YEAR)),
+            ("_hjSessionUser_NNNNNN", "exact", "statistics", Some(YEAR)),
+        ],
+    );
+}
+
+#[test]
+fn a_cookie_column_holding_descriptions_beside_a_name_column() {
+    check(
+        "cols-cookie-and-name.html",
+        "https://www.stats-office-example.gov",
+        &[
+            ("seen_cookie_message", "exact", "necessary", Some(YEAR)),
+            ("dl_session", "exact", "necessary", Some(0)),
+            ("_ga", "exact", "statistics", Some(2 * YEAR)),
+            ("_gid", "exact", "statistics", Some(2 * YEAR)),
+        ],
+    );
+}
