@@ -92,3 +92,29 @@ fn spanning_category_rows_and_a_category_label_before_a_list() {
         ],
     );
 }
+
+#[test]
+fn one_block_per_cookie_without_a_table() {
+    // A bold name paragraph, a description, then "Durée de conservation : …"; and
+    // "Name: … / Typical content: … / Expires: …" groups under a category heading.
+    check(
+        "blocks-fr.html",
+        "https://data.region-exemple.fr",
+        &[
+            ("sessionid", "exact", "necessary", Some(14 * DAY)),
+            ("csrftoken", "exact", "necessary", Some(365 * DAY)),
+            ("_pk_id.*", "prefix", "statistics", Some(13 * MONTH)),
+            ("_pk_ses.*", "prefix", "statistics", Some(1800)),
+        ],
+    );
+    check(
+        "blocks-en.md",
+        "https://www.county-archives-example.org.uk",
+        &[
+            ("ASPXAUTH", "exact", "necessary", Some(0)),
+            ("basket_id", "exact", "necessary", Some(7 * DAY)),
+            ("_gid", "exact", "statistics", Some(DAY)),
+            ("_ga", "exact", "statistics", Some(2 * YEAR)),
+        ],
+    );
+}

@@ -10,6 +10,7 @@
 //! [`discover`] decides which document is the charter, fetching candidates through a
 //! [`discover::DocumentSource`] (in an audit, the target's own browsing session).
 
+pub(crate) mod category;
 pub(crate) mod declarations;
 pub(crate) mod discover;
 pub(crate) mod html;

@@ -8,8 +8,10 @@
 
 use std::borrow::Cow;
 
-use super::declarations::category_of;
+use super::category::category_of;
+use super::declarations::{labels_duration, labels_name};
 use super::layout::{Layout, RawItem, RawTable};
+use super::names::looks_like_name;
 use crate::text::fold;
 
 /// Longest line (in characters) that can still be a title line; longer lines are prose.
@@ -428,6 +430,65 @@ struct Reader {
     open_item: Option<usize>,
     /// Whether the previous line was paragraph text (not an item's continuation).
     after_prose: bool,
+    /// A cookie described in lines of its own, being read.
+    block: Option<Block>,
+}
+
+/// A cookie described in a block of lines instead of a table row: a name line (`sessionid`,
+/// "Name: _pk_id.*"), then a description and a duration line ("Durée de conservation : 365
+/// jours", "Expires: 13 months").
+struct Block {
+    heading: Option<String>,
+    name: String,
+    /// "Name: …" introduced it: a block even without a duration.
+    labelled: bool,
+    purpose: Vec<String>,
+    duration: Option<String>,
+    lines: usize,
+}
+
+/// A block reads at most this many lines after its name: beyond, it is prose.
+const MAX_BLOCK_LINES: usize = 6;
+
+/// The cookie a line names on its own: "Name: X" (any name label), or a single name-like token
+/// that is not a category word.
+fn block_name(line: &str) -> Option<(String, bool)> {
+    // Emphasis and code marks around a name or label are not part of it; `_` and `*` inside
+    // a name are (`_pk_id.*`).
+    let strip = |text: &str| {
+        let mut text = text
+            .trim()
+            .trim_matches(|c: char| c == '`' || c == ':')
+            .trim();
+        for mark in ["**", "__"] {
+            if let Some(inner) = text.strip_prefix(mark).and_then(|t| t.strip_suffix(mark)) {
+                text = inner.trim();
+            }
+        }
+        text.trim_matches('`').trim().to_string()
+    };
+    // A cookie name, not a word: `sessionid`, `_pk_id.*`, `PHPSESSID`; "Cookies" or
+    // "Introduction" (a capital, then lowercase letters) are words.
+    let plausible = |token: &str| {
+        let charset = token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '*'));
+        let word = token.starts_with(|c: char| c.is_ascii_uppercase())
+            && token.chars().skip(1).all(|c| c.is_ascii_lowercase());
+        !token.is_empty()
+            && token.len() <= 64
+            && charset
+            && !word
+            && !token.eq_ignore_ascii_case("cookies")
+            && (looks_like_name(token) || token.chars().any(|c| c.is_ascii_lowercase()))
+    };
+    if let Some((label, value)) = line.split_once(':') {
+        let (label, value) = (strip(label), strip(value));
+        let short_label = label.split_whitespace().count() <= 3;
+        return (short_label && labels_name(&label) && plausible(&value)).then_some((value, true));
+    }
+    let token = strip(line);
+    (plausible(&token) && category_of(&token).is_none()).then_some((token, false))
 }
 
 impl Reader {
@@ -453,6 +514,7 @@ impl Reader {
                 self.note_url(text);
                 self.continue_item(text);
             }
+            Line::Text { text, .. } if self.block_line(text) => self.note_url(text),
             Line::Text { text, .. } => {
                 self.end_block();
                 self.note_url(text);
@@ -462,6 +524,9 @@ impl Reader {
                     // "**Cookies strictement nécessaires :** sans eux…" titles what follows.
                     self.heading = Some(label);
                 }
+            }
+            Line::Heading(text) if block_name(text).is_some() => {
+                self.block_line(text);
             }
             Line::Heading(text) => {
                 self.end_block();
@@ -487,6 +552,68 @@ impl Reader {
     fn end_block(&mut self) {
         self.open_item = None;
         self.end_table();
+        self.end_cookie_block();
+    }
+
+    /// Reads `text` as a line of a cookie's own block, starting one on a name line; false
+    /// when it is not one.
+    fn block_line(&mut self, text: &str) -> bool {
+        if let Some((name, labelled)) = block_name(text) {
+            self.end_block();
+            self.block = Some(Block {
+                heading: self.heading.clone(),
+                name,
+                labelled,
+                purpose: Vec::new(),
+                duration: None,
+                lines: 0,
+            });
+            return true;
+        }
+        let Some(block) = self.block.as_mut() else {
+            return false;
+        };
+        if block.lines >= MAX_BLOCK_LINES {
+            self.end_cookie_block();
+            return false;
+        }
+        block.lines += 1;
+        match text.split_once(':') {
+            Some((label, value)) if labels_duration(label) => {
+                block.duration = Some(value.trim().to_string());
+                // The duration closes a cookie's block; what follows is the page's prose.
+                self.end_cookie_block();
+            }
+            // "Typical content: …", "Finalité : …": the description, its label dropped.
+            Some((label, value)) if label.split_whitespace().count() <= 3 => {
+                block.purpose.push(value.trim().to_string());
+            }
+            _ => block.purpose.push(text.trim().to_string()),
+        }
+        true
+    }
+
+    /// A block becomes an item (`` `name`: purpose; duration ``) when it gave a duration or
+    /// began with "Name:"; a lone word followed by prose was no cookie.
+    fn end_cookie_block(&mut self) {
+        let Some(block) = self.block.take() else {
+            return;
+        };
+        if block.duration.is_none() && !block.labelled {
+            return;
+        }
+        // Commas and semicolons would cut the description into segments the item reader
+        // takes apart; the duration is the item's last segment.
+        let purpose = block.purpose.join(" ").replace([',', ';'], " ");
+        let mut text = format!("`{}`: {}", block.name, purpose.trim());
+        if let Some(duration) = block.duration {
+            text.push_str("; ");
+            text.push_str(&duration);
+        }
+        self.layout.items.push(RawItem {
+            heading: block.heading,
+            text,
+        });
     }
 
     fn end_table(&mut self) {
@@ -1088,5 +1215,34 @@ mod tests {
         let long = format!("{} nécessaires : x", "mot ".repeat(30));
         assert_eq!(lead_in(&long), None);
         assert_eq!(lead_in(""), None);
+    }
+
+    #[test]
+    fn a_block_starts_at_a_name_line_not_at_a_word() {
+        let named = |line: &str| block_name(line).map(|(name, _)| name);
+        assert_eq!(named("sessionid"), Some("sessionid".to_string()));
+        assert_eq!(named("**_pk_id.***"), Some("_pk_id.*".to_string()));
+        assert_eq!(named("`PHPSESSID`"), Some("PHPSESSID".to_string()));
+        assert_eq!(named("Name: _ga"), Some("_ga".to_string()));
+        assert_eq!(
+            named("Nom du cookie : csrftoken"),
+            Some("csrftoken".to_string())
+        );
+        for word in [
+            "Cookies",
+            "Introduction",
+            "cookies",
+            "Statistics",
+            "Name: two words",
+        ] {
+            assert_eq!(named(word), None, "{word}");
+        }
+        assert_eq!(
+            named("Les cookies du portail https://data.example.fr"),
+            None
+        );
+        // A name line followed by prose and no duration is not a cookie.
+        let layout = layout("sessionid\n\nThis word opens a paragraph of prose.\n");
+        assert!(layout.items.is_empty(), "{:?}", layout.items);
     }
 }

@@ -171,9 +171,13 @@ impl<'a> Builder<'a> {
         let unrendered = crate::charter::text::layout(&self.fallback);
         let mut tables = self.tables;
         tables.extend(unrendered.tables);
+        // The text reader's items here are cookies described in paragraphs of their own
+        // (lists were read above, and the text rendering leaves them out).
+        let mut items: Vec<RawItem> = self.items.into_iter().flatten().collect();
+        items.extend(unrendered.items);
         Layout {
             tables,
-            items: self.items.into_iter().flatten().collect(),
+            items,
             portal_url: self.portal_url.or(unrendered.portal_url),
         }
     }

@@ -3,7 +3,7 @@
 use scraper::ElementRef;
 
 use super::rendering::{cell_text, heading_text};
-use crate::charter::declarations::category_of;
+use crate::charter::category::category_of;
 use crate::charter::layout::RawTable;
 
 /// Most columns one cell may span: browsers allow 1000, charters never need more than a few.
