@@ -453,6 +453,9 @@ enum Marking {
     Label,
     /// Only the first word: a name only if it looks like one.
     Bare,
+    /// A bullet holding one word and nothing else: a name in a list of cookies, a menu entry
+    /// ("API", "CSV") anywhere else.
+    Lone,
 }
 
 impl Marking {
@@ -465,6 +468,7 @@ impl Marking {
                 family || looks_like_name(&spec.name) || is_plain_identifier(&spec.name)
             }
             Marking::Bare => family || looks_like_name(&spec.name),
+            Marking::Lone => Marking::Label.accepts(spec),
         }
     }
 }
@@ -517,8 +521,8 @@ impl<'a> ItemHead<'a> {
         }
         Some(match text.split_once(char::is_whitespace) {
             Some((first, rest)) => ItemHead::new(first, rest, Marking::Bare),
-            // A bullet holding one word and nothing else lists a name.
-            None => ItemHead::new(text, "", Marking::Label),
+            // A bullet holding one word and nothing else lists a name, in a list of cookies.
+            None => ItemHead::new(text, "", Marking::Lone),
         })
     }
 
@@ -633,6 +637,15 @@ fn item_declarations(item: &RawItem) -> Vec<Declaration> {
     let Some(head) = ItemHead::read(&item.text) else {
         return Vec::new();
     };
+    let about_cookies = |heading: &str| {
+        let folded = fold(heading);
+        folded.contains("cookie") || folded.contains("traceur") || category_of(heading).is_some()
+    };
+    if head.marking == Marking::Lone && item.heading.as_deref().is_some_and(|h| !about_cookies(h)) {
+        // A home page's "API", "CSV" under "Accès rapides" declares nothing; a list under no
+        // heading at all (a bare list of names) still does.
+        return Vec::new();
+    }
     let specs: Vec<NameSpec> = names::split(head.name)
         .into_iter()
         .filter(|spec| head.marking.accepts(spec))
