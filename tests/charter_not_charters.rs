@@ -18,8 +18,15 @@ fn a_home_page_with_one_word_lists_declares_no_cookie() {
     assert_eq!(charter["status"], "unparsed", "{charter}");
     assert_eq!(charter["declared"].as_array().map(Vec::len), Some(0));
     let why = charter["error"].as_str().unwrap_or_default();
-    assert!(why.contains("none with a column or entry naming cookies"), "{why}");
+    assert!(
+        why.contains("none with a column or entry naming cookies"),
+        "{why}"
+    );
     // Unparsed is exit 1, and the reason is on stderr for a person too.
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("no declared cookie could be read"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no declared cookie could be read"),
+        "{}",
+        run.stderr
+    );
 }

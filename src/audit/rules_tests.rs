@@ -72,6 +72,7 @@ fn target(
             error: None,
             portal_url: None,
             declared,
+            rendered: false,
         },
         crawl: Crawl {
             pages: Vec::new(),

@@ -187,6 +187,10 @@ impl BrowserPages {
 }
 
 impl PageLoader for BrowserPages {
+    fn renders(&self) -> bool {
+        true
+    }
+
     async fn load(&self, url: &Url, http: &Fetcher) -> LoadedPage {
         let _slot = http.turn(url).await;
         let mut tab = match Tab::open(&self.chromium, &self.context, &self.tab).await {

@@ -147,7 +147,10 @@ pub(crate) fn read_fetched(document: Document, requested: &Url) -> Charter {
         document.content_type.as_deref(),
         document.url.as_str(),
     );
-    from_reading(reading, source, cut)
+    Charter {
+        rendered: document.rendered,
+        ..from_reading(reading, source, cut)
+    }
 }
 
 fn from_reading(
@@ -162,6 +165,7 @@ fn from_reading(
             error: None,
             portal_url: reading.portal_url,
             declared: reading.declared,
+            rendered: false,
         },
         Err(why) => {
             let mut message = why.to_string();
@@ -180,6 +184,7 @@ fn failed(status: CharterStatus, source: &str, error: String) -> Charter {
         error: Some(error),
         portal_url: None,
         declared: Vec::new(),
+        rendered: false,
     }
 }
 

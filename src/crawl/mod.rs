@@ -67,6 +67,12 @@ pub(crate) trait PageLoader: Send + Sync + 'static {
     /// Loads `url` (robots.txt has allowed it) and reports what the site stored; `http` is the
     /// target's HTTP fetcher, whose politeness ([`Fetcher::turn`]) every page load obeys.
     fn load(&self, url: &Url, http: &Fetcher) -> impl Future<Output = LoadedPage> + Send;
+
+    /// Whether a loaded page's document is the page as rendered (scripts run), worth reading
+    /// a charter from; the HTTP engine's is the document as served, already fetched once.
+    fn renders(&self) -> bool {
+        false
+    }
 }
 
 /// What loading one page gave.
@@ -332,6 +338,8 @@ pub(crate) struct Document {
     pub truncated: bool,
     /// Why no whole document came, if so.
     pub error: Option<String>,
+    /// True when the body is the page as a browser rendered it, not as served.
+    pub rendered: bool,
 }
 
 impl<'t, L: PageLoader> Session<'t, L> {
@@ -404,6 +412,7 @@ impl<'t, L: PageLoader> Session<'t, L> {
                     body: Vec::new(),
                     truncated: false,
                     error: Some(format!("{refusal} (--ignore-robots to read it anyway)")),
+                    rendered: false,
                 };
             }
         }
@@ -415,9 +424,40 @@ impl<'t, L: PageLoader> Session<'t, L> {
             truncated: fetched.truncated,
             error: fetched.error.as_ref().map(ToString::to_string),
             body: fetched.body,
+            rendered: false,
         };
         emit(&mut sink, Some(fetched.set_cookies), url);
         document
+    }
+
+    /// The document as the page loader renders it (the browser engine: scripts run, the page
+    /// settled), what it stored handed to `sink`; `None` when the loader does not render, robots.txt
+    /// refuses the page, or no document came.
+    pub(crate) async fn render_document(
+        &self,
+        url: &Url,
+        mut sink: impl FnMut(Sighting),
+    ) -> Option<Document> {
+        if !self.ctx.pages.renders() {
+            return None;
+        }
+        if self.ctx.respect_robots {
+            let answer = self.ctx.robots.rules_for(url, &self.ctx.fetcher).await;
+            emit(&mut sink, answer.fetched.map(|f| f.set_cookies), url);
+            answer.rules.refusal(url).is_none().then_some(())?;
+        }
+        let loaded = self.ctx.pages.load(url, &self.ctx.fetcher).await;
+        loaded.sightings.into_iter().for_each(&mut sink);
+        let (body, content_type) = loaded.document?;
+        Some(Document {
+            url: loaded.final_url.unwrap_or_else(|| url.clone()),
+            status: loaded.status,
+            content_type,
+            body,
+            truncated: loaded.truncated,
+            error: loaded.error,
+            rendered: true,
+        })
     }
 
     /// HTTP requests sent in this session so far (the browser's own requests not included).

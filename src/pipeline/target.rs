@@ -1,7 +1,6 @@
 //! One target: its crawl (HTTP, or the browser once per consent phase), its charter, and its
 //! part of the report.
 
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -321,9 +320,27 @@ struct SessionDocuments<'a, L: PageLoader> {
 }
 
 impl<L: PageLoader> DocumentSource for SessionDocuments<'_, L> {
-    fn fetch(&self, url: &Url) -> impl Future<Output = Document> + Send {
-        self.session
-            .fetch_document(url, |event| record(self.book, &event))
+    /// With the browser engine, the page as rendered (a consent manager's declaration or a
+    /// script-drawn table exists only there); the document as served when it cannot be
+    /// rendered, and always with the HTTP engine.
+    async fn fetch(&self, url: &Url) -> Document {
+        let rendered = self
+            .session
+            .render_document(url, |event| record(self.book, &event))
+            .await;
+        match rendered {
+            Some(document)
+                if document.error.is_none()
+                    && document.status.is_some_and(|s| (200..300).contains(&s)) =>
+            {
+                document
+            }
+            _ => {
+                self.session
+                    .fetch_document(url, |event| record(self.book, &event))
+                    .await
+            }
+        }
     }
 }
 

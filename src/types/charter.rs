@@ -16,6 +16,11 @@ pub struct Charter {
     pub portal_url: Option<String>,
     /// The cookies it declares, in charter order.
     pub declared: Vec<Declaration>,
+    /// True when it was read from the page as the browser engine rendered it (scripts run: a
+    /// consent manager's declaration, a table drawn by a script); false when read from the
+    /// document as served.
+    #[serde(default)]
+    pub rendered: bool,
 }
 
 impl Charter {
@@ -27,6 +32,7 @@ impl Charter {
             error: Some(why.into()),
             portal_url: None,
             declared: Vec::new(),
+            rendered: false,
         }
     }
 }
