@@ -96,7 +96,8 @@ fn spanning_category_rows_and_a_category_label_before_a_list() {
 #[test]
 fn one_block_per_cookie_without_a_table() {
     // A bold name paragraph, a description, then "Durée de conservation : …"; and
-    // "Name: … / Typical content: … / Expires: …" groups under a category heading.
+    // "Name: … / Typical content: … / Expires: …" groups under a category heading; names
+    // given only in prose.
     check(
         "blocks-fr.html",
         "https://data.region-exemple.fr",
@@ -105,6 +106,9 @@ fn one_block_per_cookie_without_a_table() {
             ("csrftoken", "exact", "necessary", Some(365 * DAY)),
             ("_pk_id.*", "prefix", "statistics", Some(13 * MONTH)),
             ("_pk_ses.*", "prefix", "statistics", Some(1800)),
+            // Named only in running prose ("Matomo dépose aussi <code>_pk_ref*</code> et …").
+            ("_pk_ref*", "prefix", "statistics", None),
+            ("_pk_cvar*", "prefix", "statistics", None),
         ],
     );
     check(

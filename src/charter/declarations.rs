@@ -20,7 +20,16 @@ use crate::types::{Category, Declaration, MatchKind};
 pub(crate) fn declarations(layout: &Layout) -> Vec<Declaration> {
     let from_tables = layout.tables.iter().flat_map(table_declarations);
     let from_items = layout.items.iter().flat_map(item_declarations);
-    without_duplicates(from_tables.chain(from_items))
+    let mut found = without_duplicates(from_tables.chain(from_items));
+    // A name a table or list declares, mentioned again in prose, is the same cookie.
+    let declared: HashSet<String> = found.iter().map(|d| d.name.clone()).collect();
+    let mentioned = layout
+        .mentions
+        .iter()
+        .flat_map(item_declarations)
+        .filter(|d| !declared.contains(&d.name));
+    found.extend(without_duplicates(mentioned));
+    found
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1404,9 +1413,20 @@ Opendatasoft\tChoix concernant vos préférences sur les cookies\tcookies_prefer
                     text: "`_gid`: new".to_string(),
                 },
             ],
+            // Prose mentioning a declared name again adds nothing; a new name it adds.
+            mentions: vec![
+                RawItem {
+                    heading: None,
+                    text: "`_gid`".to_string(),
+                },
+                RawItem {
+                    heading: None,
+                    text: "`_pk_ses*`".to_string(),
+                },
+            ],
             portal_url: None,
         });
-        assert_eq!(names_of(&found), ["_ga", "_gid"]);
+        assert_eq!(names_of(&found), ["_ga", "_gid", "_pk_ses*"]);
         assert_eq!(found[0].duration.as_deref(), Some("13 mois"));
     }
 
@@ -1447,6 +1467,7 @@ Opendatasoft\tChoix concernant vos préférences sur les cookies\tcookies_prefer
                 rows,
             }],
             items,
+            mentions: Vec::new(),
             portal_url: None,
         });
         // Only the items' `_a` is a name; the table's cells hold none.

@@ -33,6 +33,10 @@ pub(crate) struct Layout {
     pub tables: Vec<RawTable>,
     /// List items, in document order.
     pub items: Vec<RawItem>,
+    /// Names marked as code in running prose ("Matomo sets `_pk_id*` and `_pk_ses*`"), each
+    /// as an item of its own with the sentence as its text: read only for names nothing else
+    /// declares.
+    pub mentions: Vec<RawItem>,
     /// The portal the charter says it is about ("…sur la plateforme <https://data.bep.be>"),
     /// the first absolute http(s) URL of the text outside tables, if any.
     pub portal_url: Option<String>,

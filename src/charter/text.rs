@@ -523,6 +523,8 @@ impl Reader {
                 } else if let Some(label) = lead_in(text) {
                     // "**Cookies strictement nécessaires :** sans eux…" titles what follows.
                     self.heading = Some(label);
+                } else {
+                    self.mentions(text);
                 }
             }
             Line::Heading(text) if block_name(text).is_some() => {
@@ -553,6 +555,19 @@ impl Reader {
         self.open_item = None;
         self.end_table();
         self.end_cookie_block();
+    }
+
+    /// Names marked as code in a sentence of prose ("Matomo sets `_pk_id*` and `_pk_ses*`"):
+    /// one mention each. Only the name is kept: which duration or purpose of the sentence
+    /// belongs to which name is not something prose says reliably.
+    fn mentions(&mut self, text: &str) {
+        let marked = text.split('`').skip(1).step_by(2);
+        for name in marked.filter_map(|span| block_name(span).map(|(name, _)| name)) {
+            self.layout.mentions.push(RawItem {
+                heading: self.heading.clone(),
+                text: format!("`{name}`"),
+            });
+        }
     }
 
     /// Reads `text` as a line of a cookie's own block, starting one on a name line; false

@@ -68,6 +68,9 @@ pub(super) struct Builder<'a> {
     span_budget: usize,
     /// Plain-text rendering of everything outside tables and lists, for the text reader.
     fallback: String,
+    /// The `<code>` element whose text the fallback is marking with backticks (a name in
+    /// prose: "Matomo sets <code>_pk_id*</code>").
+    fallback_code: Option<ElementRef<'a>>,
     fallback_off: usize,
 }
 
@@ -178,6 +181,7 @@ impl<'a> Builder<'a> {
         Layout {
             tables,
             items,
+            mentions: unrendered.mentions,
             portal_url: self.portal_url.or(unrendered.portal_url),
         }
     }
@@ -425,6 +429,11 @@ impl<'a> Builder<'a> {
         if self.table_depth > 0 {
             return;
         }
+        let in_prose = self.collectors.is_empty() && self.pre_depth == 0 && self.fallback_off == 0;
+        if in_prose && self.fallback_code.is_none() {
+            self.fallback.push('`');
+            self.fallback_code = Some(owner);
+        }
         let index = self.collectors.len().wrapping_sub(1);
         // `<code>` inside `<code>` adds nothing but a second pair of backticks.
         if self
@@ -447,6 +456,10 @@ impl<'a> Builder<'a> {
     }
 
     fn close_code(&mut self, owner: ElementRef<'a>) {
+        if self.fallback_code == Some(owner) {
+            self.fallback.push('`');
+            self.fallback_code = None;
+        }
         if self
             .code_spans
             .last()
