@@ -23,43 +23,60 @@ const UNITS: &[(&[&str], u64)] = &[
     (
         &[
             "s", "sec", "secs", "second", "seconds", "seconde", "secondes", "seconden", "sekunde",
-            "sekunden",
+            "sekunden", "segundo", "segundos", "secondo", "secondi", "segon", "segons",
         ],
         1,
     ),
     (
-        &["min", "mins", "minute", "minutes", "minuut", "minuten"],
+        &[
+            "min", "mins", "minute", "minutes", "minuut", "minuten", "minuto", "minutos", "minuti",
+            "minut", "minuts",
+        ],
         MINUTE,
     ),
     (
         &[
             "h", "hr", "hrs", "hour", "hours", "heure", "heures", "uur", "uren", "stunde",
-            "stunden", "std",
+            "stunden", "std", "hora", "horas", "ora", "ore", "hores",
         ],
         HOUR,
     ),
     (
         &[
             "d", "j", "day", "days", "jour", "jours", "dag", "dagen", "tag", "tage", "tagen",
+            "dia", "dias", "giorno", "giorni", "dies",
         ],
         DAY,
     ),
     (
         &[
-            "week", "weeks", "semaine", "semaines", "weken", "woche", "wochen",
+            "week",
+            "weeks",
+            "semaine",
+            "semaines",
+            "weken",
+            "woche",
+            "wochen",
+            "semana",
+            "semanas",
+            "settimana",
+            "settimane",
+            "setmana",
+            "setmanes",
         ],
         WEEK,
     ),
     (
         &[
-            "month", "months", "mois", "maand", "maanden", "monat", "monate", "monaten",
+            "month", "months", "mois", "maand", "maanden", "monat", "monate", "monaten", "mes",
+            "meses", "mese", "mesi", "mesos",
         ],
         MONTH,
     ),
     (
         &[
             "y", "yr", "yrs", "year", "years", "an", "ans", "annee", "annees", "jaar", "jaren",
-            "jahr", "jahre", "jahren",
+            "jahr", "jahre", "jahren", "ano", "anos", "anno", "anni", "any", "anys",
         ],
         YEAR,
     ),
@@ -68,21 +85,39 @@ const UNITS: &[(&[&str], u64)] = &[
 /// Number words, folded, up to thirteen (a CNIL month count).
 const NUMBER_WORDS: &[(&[&str], u64)] = &[
     (
-        &["un", "une", "one", "een", "ein", "eine", "einen", "einem"],
+        &[
+            "un", "une", "one", "een", "ein", "eine", "einen", "einem", "uno", "una", "um", "uma",
+        ],
         1,
     ),
-    (&["deux", "two", "twee", "zwei"], 2),
-    (&["trois", "three", "drie", "drei"], 3),
-    (&["quatre", "four", "vier"], 4),
-    (&["cinq", "five", "vijf", "funf"], 5),
-    (&["six", "zes", "sechs"], 6),
+    (
+        &["deux", "two", "twee", "zwei", "dos", "due", "dois", "duas"],
+        2,
+    ),
+    (&["trois", "three", "drie", "drei", "tres", "tre"], 3),
+    (
+        &["quatre", "four", "vier", "cuatro", "quattro", "quatro"],
+        4,
+    ),
+    (&["cinq", "five", "vijf", "funf", "cinco", "cinque"], 5),
+    (&["six", "zes", "sechs", "seis", "sei"], 6),
     (&["sept", "seven", "zeven", "sieben"], 7),
     (&["huit", "eight", "acht"], 8),
     (&["neuf", "nine", "negen", "neun"], 9),
     (&["dix", "ten", "tien", "zehn"], 10),
     (&["onze", "eleven", "elf"], 11),
-    (&["douze", "twelve", "twaalf", "zwolf"], 12),
-    (&["treize", "thirteen", "dertien", "dreizehn"], 13),
+    (
+        &[
+            "douze", "twelve", "twaalf", "zwolf", "doce", "dodici", "dotze", "doze",
+        ],
+        12,
+    ),
+    (
+        &[
+            "treize", "thirteen", "dertien", "dreizehn", "trece", "tredici", "tretze", "treze",
+        ],
+        13,
+    ),
 ];
 
 /// English articles that count as one only before a unit ("a year", "an hour"); elsewhere "a"
@@ -91,19 +126,26 @@ const ARTICLES: &[&str] = &["a", "an"];
 
 /// Words that end one alternative of a range ("6 mois à 1 an", "1 year or 2 years").
 const RANGE_WORDS: &[&str] = &[
-    "a", "to", "tot", "bis", "till", "until", "jusqu", "ou", "or", "oder", "of",
+    "a", "to", "tot", "bis", "till", "until", "jusqu", "ou", "or", "oder", "of", "hasta", "fino",
+    "ate", "fins", "o",
 ];
 
 /// Words that join the bounds of a range or the parts of a sum without ending either.
 const JOIN_WORDS: &[&str] = &[
-    "et", "and", "en", "und", "between", "entre", "tussen", "zwischen",
+    "et", "and", "en", "und", "between", "entre", "tussen", "zwischen", "e", "i",
 ];
 
 /// Stems that name a session.
-const SESSION_STEMS: &[&str] = &["session", "sessie", "sitzung"];
+const SESSION_STEMS: &[&str] = &["session", "sessie", "sitzung", "sesion", "sessao", "sessio"];
 
 /// Words that name the browser, for "until the browser is closed".
-const BROWSER_WORDS: &[&str] = &["browser", "navigateur", "navigator", "webbrowser"];
+const BROWSER_WORDS: &[&str] = &[
+    "browser",
+    "navigateur",
+    "navigator",
+    "webbrowser",
+    "navegador",
+];
 
 /// Words that say the browser closes.
 const CLOSING_WORDS: &[&str] = &[
@@ -129,6 +171,14 @@ const CLOSING_WORDS: &[&str] = &[
     "schliesst",
     "beenden",
     "beendet",
+    "cerrar",
+    "cierre",
+    "cierra",
+    "chiusura",
+    "chiudere",
+    "fechar",
+    "fechamento",
+    "tancar",
 ];
 
 /// The other words a session lifetime may be written with.
@@ -226,6 +276,17 @@ const SESSION_FILLERS: &[&str] = &[
     "nur",
     "y",
     "is",
+    "al",
+    "del",
+    "della",
+    "el",
+    "final",
+    "fine",
+    "hasta",
+    "se",
+    "que",
+    "do",
+    "da",
 ];
 
 /// Digits beyond these after a decimal separator do not change a lifetime.
@@ -238,8 +299,57 @@ pub fn parse(text: &str) -> Option<u64> {
     if let Some(seconds) = lifetime(&tokens) {
         return Some(seconds);
     }
+    if says_never(&tokens) {
+        return Some(NEVER);
+    }
     is_session(&tokens).then_some(0)
 }
+
+/// What "Never" ("Jamais", "Nunca", "Nooit") reads as: a hundred years. The cookie is
+/// persistent with no end; any lifetime a site really asks for is shorter, so a "never"
+/// declaration is never judged too short, and a session cookie declared so is still seen not
+/// to persist.
+pub const NEVER: u64 = 100 * YEAR;
+
+/// "Never", "never expires", "n'expire jamais": the whole text says the cookie does not end.
+fn says_never(tokens: &[Token]) -> bool {
+    let words: Vec<&str> = tokens
+        .iter()
+        .filter_map(|token| match token {
+            Token::Word(word) => Some(word.as_str()),
+            _ => None,
+        })
+        .collect();
+    words.len() == tokens.len()
+        && words.iter().any(|word| NEVER_WORDS.contains(word))
+        && words
+            .iter()
+            .all(|word| NEVER_WORDS.contains(word) || NEVER_FILLERS.contains(word))
+}
+
+/// "Never" in the charters' languages, folded.
+const NEVER_WORDS: &[&str] = &["never", "jamais", "nunca", "mai", "nooit", "nie", "niemals"];
+
+/// The other words of a "never expires" duration.
+const NEVER_FILLERS: &[&str] = &[
+    "expires",
+    "expire",
+    "expiring",
+    "n",
+    "ne",
+    "caduca",
+    "scade",
+    "expira",
+    "verloopt",
+    "ablaufend",
+    "lauft",
+    "ab",
+    "it",
+    "does",
+    "not",
+    "no",
+    "non",
+];
 
 /// A number written with digits: `mantissa / 10^decimals`, or `None` when too large to mean
 /// anything.
@@ -707,5 +817,53 @@ mod tests {
         assert_eq!(human(30 * MINUTE as i64), "30 minutes");
         assert_eq!(human(DAY as i64), "1 day");
         assert_eq!(human(34_128_000), "13 months");
+    }
+
+    #[test]
+    fn spanish_italian_portuguese_and_catalan_durations() {
+        for (text, seconds) in [
+            ("2 años", 2 * YEAR),
+            ("13 meses", 13 * MONTH),
+            ("30 minutos", 30 * MINUTE),
+            ("24 horas", DAY),
+            ("1 día", DAY),
+            ("dos años", 2 * YEAR),
+            ("2 anni", 2 * YEAR),
+            ("13 mesi", 13 * MONTH),
+            ("30 giorni", 30 * DAY),
+            ("2 anos", 2 * YEAR),
+            ("1 semana", WEEK),
+            ("2 anys", 2 * YEAR),
+            ("13 mesos", 13 * MONTH),
+            ("1 setmana", WEEK),
+            ("aprox. 1 año", YEAR),
+            ("circa 6 mesi", 6 * MONTH),
+            ("1 año y 6 meses", YEAR + 6 * MONTH),
+            ("hasta 2 años", 2 * YEAR),
+            ("fino a 12 mesi", 12 * MONTH),
+        ] {
+            assert_eq!(parse(text), Some(seconds), "{text}");
+        }
+        for session in ["Sesión", "sessione", "sessão", "sessió", "Fin de la sesión"] {
+            assert_eq!(parse(session), Some(0), "{session}");
+        }
+        assert_eq!(parse("Al cerrar el navegador"), Some(0));
+    }
+
+    #[test]
+    fn never_is_a_hundred_years_and_only_when_the_text_says_nothing_else() {
+        for never in [
+            "Never",
+            "never expires",
+            "Jamais",
+            "n'expire jamais",
+            "Nunca",
+            "Nooit",
+        ] {
+            assert_eq!(parse(never), Some(NEVER), "{never}");
+        }
+        assert_eq!(parse("Never used for tracking, 2 years"), Some(2 * YEAR));
+        assert_eq!(parse("Persistent"), None);
+        assert_eq!(parse("Deleted at any time"), None);
     }
 }

@@ -32,9 +32,9 @@ fn lead_ins_in_spanish_dutch_and_german() {
         "cat-leadin-es.html",
         "https://datosabiertos.ejemplo.es",
         &[
-            ("sessionid", "exact", "necessary", None),
-            ("cookies_preferences", "exact", "necessary", None),
-            ("_ga", "exact", "statistics", None),
+            ("sessionid", "exact", "necessary", Some(14 * DAY)),
+            ("cookies_preferences", "exact", "necessary", Some(6 * MONTH)),
+            ("_ga", "exact", "statistics", Some(2 * YEAR)),
         ],
     );
     check(

@@ -141,6 +141,19 @@ const VOCABULARIES: &[Vocabulary] = &[
             "laufzeit",
             "ablauf",
             "validite",
+            // Spanish, Italian, Portuguese, Catalan.
+            "duracion",
+            "durata",
+            "duracao",
+            "durada",
+            "caducidad",
+            "scadenza",
+            "validez",
+            "validita",
+            "validade",
+            "conservaci",
+            "conservazion",
+            "conservacao",
         ],
         words: &[],
     },
@@ -322,11 +335,14 @@ fn row_declarations(
         .then(|| category_of(columns.raw(row, Field::Category)))
         .flatten();
     let category = written_category.or(section).unwrap_or(Category::Unknown);
-    let duration = Some(columns.text(row, Field::Duration)).filter(|text| !text.is_empty());
-    let duration_seconds = duration.as_deref().and_then(duration::parse);
     let provider = columns.text(row, Field::Provider);
     let service = columns.text(row, Field::Service);
     let purpose = columns.text(row, Field::Purpose);
+    // Without a duration column, a purpose may end with one ("…, kept up to 24 hours").
+    let duration = Some(columns.text(row, Field::Duration))
+        .filter(|text| !text.is_empty())
+        .or_else(|| duration_at_end(&purpose));
+    let duration_seconds = duration.as_deref().and_then(duration::parse);
     names
         .into_iter()
         .map(|spec| Declaration {
@@ -581,6 +597,15 @@ impl ItemDetails {
             duration: duration.map(|range| tidy(&rest[range])),
         }
     }
+}
+
+/// The last clause of a sentence when it is a duration of a few words ("Counts visits, kept up
+/// to 24 hours"): a purpose's other numbers ("3 services") are no duration.
+fn duration_at_end(sentence: &str) -> Option<String> {
+    let last = segments(sentence).pop()?;
+    let clause = sentence[last].trim().trim_end_matches('.');
+    let short = clause.split_whitespace().count() <= 6;
+    (short && duration::parse(clause).is_some()).then(|| clause.to_string())
 }
 
 /// The byte ranges of `text` between commas, semicolons and parentheses; a comma between
