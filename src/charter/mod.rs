@@ -13,6 +13,7 @@
 pub(crate) mod category;
 pub(crate) mod declarations;
 pub(crate) mod discover;
+pub(crate) mod embedded;
 pub(crate) mod html;
 pub(crate) mod layout;
 pub mod names;
@@ -42,6 +43,13 @@ pub enum Unreadable {
     /// Text without any table or list item.
     #[error("no table or list was found in the document")]
     NoTable,
+    /// A page whose content is a template in a script (an Opendatasoft custom page), which
+    /// could not be read.
+    #[error(
+        "the page's content is a template inside a script ($scope.blocks), and its text could not be \
+         read (a string that never ends or a broken escape)"
+    )]
+    BrokenTemplate,
     /// Tables or lists, none of which names cookies.
     #[error(
         "{tables} table(s) and {items} list item(s) were found, but none with a column or entry \
@@ -121,11 +129,29 @@ pub fn read_document(
         return Err(Unreadable::Binary);
     }
     let text = decode_html(body, content_type);
-    let layout = match sniff_format(body, content_type, name) {
+    let format = sniff_format(body, content_type, name);
+    let layout = match format {
         Format::Html => html::layout(&text),
         Format::Text => text::layout(&text),
     };
     let declared = declarations::declarations(&layout);
+    if declared.is_empty() && matches!(format, Format::Html) {
+        // An Opendatasoft custom page: the charter is a template inside a script.
+        let embedded = embedded::templates(&text);
+        for template in &embedded.html {
+            let inner = html::layout(template);
+            let declared = declarations::declarations(&inner);
+            if !declared.is_empty() {
+                return Ok(Reading {
+                    declared,
+                    portal_url: inner.portal_url.or(layout.portal_url),
+                });
+            }
+        }
+        if embedded.malformed {
+            return Err(Unreadable::BrokenTemplate);
+        }
+    }
     if declared.is_empty() {
         return Err(if layout.tables.is_empty() && layout.items.is_empty() {
             Unreadable::NoTable
