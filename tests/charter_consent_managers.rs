@@ -36,7 +36,7 @@ fn onetrust_cookie_list_names_come_from_cookies_not_from_the_host_column() {
             ("OptanonAlertBoxClosed", "exact", "necessary", Some(YEAR)),
             ("_ga", "exact", "statistics", Some(2 * YEAR)),
             ("_gid", "exact", "statistics", Some(2 * YEAR)),
-            ("_hjSessionUser_NNNNNN", "exact", "statistics", Some(YEAR)),
+            ("_hjSessionUser_NNNNNN", "prefix", "statistics", Some(YEAR)),
         ],
     );
 }

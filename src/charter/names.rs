@@ -21,7 +21,25 @@ pub fn split(cell: &str) -> Vec<NameSpec> {
             kind: MatchKind::Exact,
         }];
     }
+    if let Some(stem) = dotted_stem(cell) {
+        return vec![NameSpec {
+            name: stem.to_string(),
+            kind: MatchKind::Prefix,
+        }];
+    }
     split_general(cell)
+}
+
+/// A cell holding one name that ends with a bare dot (`_pk_id.`, `_pk_ses.`): Matomo's way of
+/// writing the family `_pk_id.*`, the dot kept as part of the stem.
+fn dotted_stem(cell: &str) -> Option<&str> {
+    let word = cell.trim();
+    let body = word.strip_suffix('.')?;
+    // Two underscores, as Matomo's `_pk_id`: a shorter name with a dot (`_ga.`) is more
+    // likely a sentence's end.
+    let named =
+        body.matches('_').count() >= 2 && !body.ends_with('.') && plain_name(body).is_some();
+    named.then_some(word)
 }
 
 /// The one exact name of a cell that holds nothing else (`csrftoken`, `_ga`, `JSESSIONID`):
@@ -41,6 +59,7 @@ fn plain_name(cell: &str) -> Option<&str> {
             .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
         && bytes.iter().any(|b| b.is_ascii_alphabetic() || *b == b'_')
         && !word.contains("XXX")
+        && !has_placeholder_run(word)
         && !PLACEHOLDERS
             .iter()
             .chain(CONNECTORS)
@@ -343,6 +362,29 @@ enum Part {
     Wild,
 }
 
+/// The length of a placeholder run of `N` or `x` at `at` (`_hjSessionUser_NNNNNN`,
+/// `_ga_xxxxxx`): three or more, standing apart from letters on both sides.
+fn placeholder_run(chars: &[char], at: usize) -> Option<usize> {
+    let c = *chars.get(at)?;
+    if !matches!(c, 'N' | 'x') {
+        return None;
+    }
+    let run = chars[at..].iter().take_while(|&&d| d == c).count();
+    let apart = |d: Option<&char>| d.is_none_or(|d| !d.is_ascii_alphabetic());
+    let before = at.checked_sub(1).and_then(|b| chars.get(b));
+    (run >= 3 && apart(before) && apart(chars.get(at + run))).then_some(run)
+}
+
+/// Whether a written name holds a placeholder run of `N` or `x`.
+fn has_placeholder_run(word: &str) -> bool {
+    // Most names hold neither: the common cell is answered without collecting its characters.
+    if !word.contains("NNN") && !word.contains("xxx") {
+        return false;
+    }
+    let chars: Vec<char> = word.chars().collect();
+    (0..chars.len()).any(|at| placeholder_run(&chars, at).is_some())
+}
+
 /// The literal characters and wildcards of a written name.
 fn parts(written: &str) -> Vec<Part> {
     let chars: Vec<char> = written.chars().collect();
@@ -370,6 +412,9 @@ fn parts(written: &str) -> Vec<Part> {
             } else {
                 parts.extend(std::iter::repeat_n(Part::Char('X'), run));
             }
+            i += run;
+        } else if let Some(run) = placeholder_run(&chars, i) {
+            parts.push(Part::Wild);
             i += run;
         } else {
             parts.push(Part::Char(c));
@@ -786,5 +831,28 @@ mod tests {
             }
             assert_eq!(split(cell), general, "{cell:?}");
         }
+    }
+
+    #[test]
+    fn placeholder_runs_and_a_bare_final_dot_make_families() {
+        let one = |cell: &str| {
+            let specs = split(cell);
+            assert_eq!(specs.len(), 1, "{cell}: {specs:?}");
+            (specs[0].name.clone(), specs[0].kind)
+        };
+        let (name, kind) = one("_hjSessionUser_NNNNNN");
+        assert_eq!(kind, MatchKind::Prefix);
+        assert!(matches(&name, kind, "_hjSessionUser_123456"));
+        assert!(!matches(&name, kind, "_hjSession_123456"));
+        let (name, kind) = one("_ga_xxxxxxxx");
+        assert!(matches(&name, kind, "_ga_ABC123") && kind == MatchKind::Prefix);
+        let (name, kind) = one("_pk_ses.");
+        assert_eq!((name.as_str(), kind), ("_pk_ses.", MatchKind::Prefix));
+        assert!(matches(&name, kind, "_pk_ses.1.a1b2"));
+        assert!(!matches(&name, kind, "_pk_id.1.a1b2"));
+        // Letters around a run keep it literal; a sentence's final dot is no family.
+        assert_eq!(one("ANNNA").1, MatchKind::Exact);
+        assert_eq!(one("sessionid").1, MatchKind::Exact);
+        assert_eq!(one("lang.").1, MatchKind::Exact);
     }
 }
