@@ -6,6 +6,8 @@
 //! understands that layout (which column says what, the categories, cookie [`names`], durations
 //! through [`crate::duration`]) and yields one declaration per cookie. Readers never interpret
 //! and the interpretation never parses, so every format shares one understanding of charters.
+//! The words that name a category live in [`category`]. A page whose content is a template
+//! inside a script (an Opendatasoft custom page) is read from that template ([`embedded`]).
 //!
 //! [`discover`] decides which document is the charter, fetching candidates through a
 //! [`discover::DocumentSource`] (in an audit, the target's own browsing session).
