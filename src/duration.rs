@@ -287,6 +287,12 @@ const SESSION_FILLERS: &[&str] = &[
     "que",
     "do",
     "da",
+    "verloopt",
+    "aan",
+    "am",
+    "endet",
+    "termine",
+    "termina",
 ];
 
 /// Digits beyond these after a decimal separator do not change a lifetime.

@@ -122,3 +122,16 @@ fn one_block_per_cookie_without_a_table() {
         ],
     );
 }
+
+#[test]
+fn a_definition_list_under_category_headings() {
+    check(
+        "dl-definitions.html",
+        "https://data.provincie-voorbeeld.nl",
+        &[
+            ("JSESSIONID", "exact", "functional", Some(0)),
+            ("pref_taal", "exact", "functional", Some(YEAR)),
+            ("_pk_ses.*", "prefix", "statistics", Some(1800)),
+        ],
+    );
+}

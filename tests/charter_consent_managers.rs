@@ -54,3 +54,24 @@ fn a_cookie_column_holding_descriptions_beside_a_name_column() {
         ],
     );
 }
+
+#[test]
+fn a_tarteaucitron_page_with_one_table_per_purpose() {
+    // The banner's own markup is chrome; the groups are tarteaucitron's: mandatory, audience
+    // measurement, social networks and videos.
+    check(
+        "cmp-tarteaucitron.html",
+        "https://www.cd-exemple.fr",
+        &[
+            ("tarteaucitron", "exact", "necessary", Some(YEAR)),
+            ("_pk_id.*", "prefix", "statistics", Some(13 * 30 * DAY)),
+            ("atuserid", "exact", "statistics", Some(13 * 30 * DAY)),
+            (
+                "VISITOR_INFO1_LIVE",
+                "exact",
+                "marketing",
+                Some(6 * 30 * DAY),
+            ),
+        ],
+    );
+}

@@ -51,6 +51,12 @@ const NECESSARY_STEMS: &[&str] = &[
     "essenci",
     "imprescindible",
     "tecnic",
+    // "Cookies obligatoires" (tarteaucitron's mandatory group), "mandatory", "verplicht".
+    "obligatoir",
+    "obligatori",
+    "obbligatori",
+    "mandatory",
+    "verplicht",
 ];
 
 /// Short words that would match too much as stems ("technologies").
@@ -102,6 +108,11 @@ const MARKETING_STEMS: &[&str] = &[
     "werb",
     "pubblicit",
     "profilazion",
+    // Social networks and embedded videos track visitors for their own ends (tarteaucitron's
+    // "Réseaux sociaux", "Vidéos"): consent is needed as for advertising.
+    "social",
+    "sociaux",
+    "video",
 ];
 
 /// Words that turn a category word into its opposite when they stand just before it.
