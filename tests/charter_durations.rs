@@ -46,3 +46,55 @@ fn approximate_compound_never_and_in_a_sentence() {
         ],
     );
 }
+
+#[test]
+fn name_description_bullets_keep_the_purpose_and_find_the_lifetime() {
+    check(
+        "bullets-name-description.md",
+        "https://opendata.harbour-example.ie",
+        &[
+            ("cookies_preferences", "exact", "necessary", Some(6 * MONTH)),
+            ("PHPSESSID", "exact", "necessary", Some(0)),
+            ("csrftoken", "exact", "necessary", Some(YEAR)),
+            ("lang", "exact", "necessary", Some(13 * MONTH)),
+            ("_pk_id.*", "prefix", "statistics", Some(13 * MONTH)),
+            ("_pk_ses.*", "prefix", "statistics", Some(1800)),
+        ],
+    );
+    // A lifetime inside the describing sentence leaves the sentence as the purpose; a
+    // sentence or clause of its own is the duration and leaves the purpose.
+    let charter = common::fixture_charter("bullets-name-description.md");
+    let read: Vec<(&str, &str, &str)> = charter["declared"]
+        .as_array()
+        .expect("declared")
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap_or_default(),
+                d["purpose"].as_str().unwrap_or_default(),
+                d["duration"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read[..4],
+        [
+            (
+                "cookies_preferences",
+                "stores your consent choices for 6 months.",
+                "6 months"
+            ),
+            (
+                "PHPSESSID",
+                "identifies your session on the server.",
+                "Expires at the end of the session"
+            ),
+            (
+                "csrftoken",
+                "protects forms against cross-site request forgery",
+                "kept for 1 year"
+            ),
+            ("lang", "remembers the language you chose.", "13 months"),
+        ]
+    );
+}

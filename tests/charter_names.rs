@@ -27,3 +27,22 @@ fn placeholders_dots_parentheticals_and_product_names() {
         ],
     );
 }
+
+#[test]
+fn vendor_names_in_the_name_column_are_no_cookies() {
+    // "Matomo", "Hotjar", "YouTube", "Cloudflare", "Sucuri", "Akamai" stand in the name
+    // column for their products; the cookies beside them, in capitals or in lower case, stay.
+    check(
+        "names-vendors.html",
+        "https://www.agglo-exemple.fr",
+        &[
+            ("_pk_id.*", "prefix", "statistics", Some(13 * MONTH)),
+            ("_hjSessionUser_*", "prefix", "statistics", Some(YEAR)),
+            ("VISITOR_INFO1_LIVE", "exact", "marketing", Some(6 * MONTH)),
+            ("__cf_bm", "exact", "marketing", Some(1800)),
+            ("NID", "exact", "marketing", Some(6 * MONTH)),
+            ("AWSALB", "exact", "marketing", Some(7 * DAY)),
+            ("tarteaucitron", "exact", "marketing", Some(365 * DAY)),
+        ],
+    );
+}

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use super::category::{category_of, words_of};
+use super::headers::{Field, PROVIDER_STEMS, field_of, labels_duration};
 use super::layout::{Layout, RawItem, RawTable};
 use super::names::{self, NameSpec, looks_like_name};
 use crate::duration;
@@ -34,181 +35,6 @@ pub(crate) fn declarations(layout: &Layout) -> Vec<Declaration> {
 
 // ---------------------------------------------------------------------------------------------
 // Columns
-
-/// What a column of a charter table holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Field {
-    Name,
-    Provider,
-    Service,
-    Purpose,
-    Duration,
-    Category,
-    Domain,
-}
-
-/// The header words of one field: stems found anywhere in a word (so that German compounds
-/// such as "Speicherdauer" count) and short words that must stand alone ("nom", "ort").
-struct Vocabulary {
-    field: Field,
-    stems: &'static [&'static str],
-    words: &'static [&'static str],
-}
-
-const PROVIDER_STEMS: &[&str] = &[
-    "prestataire",
-    "fournisseur",
-    "provider",
-    "supplier",
-    "editeur",
-    "emetteur",
-    "vendor",
-    "aanbieder",
-    "leverancier",
-    "dienstverlener",
-    "anbieter",
-    "proveedor",
-    "fornitore",
-    "fornecedor",
-    "proveidor",
-];
-
-/// Header vocabularies in the order they are tried: a header naming a provider is the provider
-/// column even if it says "name", a location makes a service column even beside "function",
-/// and a purpose beats "service" ("Service description").
-const VOCABULARIES: &[Vocabulary] = &[
-    Vocabulary {
-        field: Field::Provider,
-        stems: PROVIDER_STEMS,
-        words: &[],
-    },
-    Vocabulary {
-        field: Field::Service,
-        stems: &["location", "emplacement", "locatie", "standort"],
-        // OneTrust's "Cookies used" column says "First Party" or "Third Party".
-        words: &["ort", "orte", "used", "utilises", "gebruikte", "verwendete"],
-    },
-    Vocabulary {
-        field: Field::Purpose,
-        stems: &[
-            "function",
-            "fonction",
-            "funktion",
-            "finalite",
-            "purpose",
-            "doel",
-            "zweck",
-            "description",
-            "beschrijving",
-            "omschrijving",
-            "beschreibung",
-            "usage",
-            "utilisation",
-            "objectif",
-            "gebruik",
-            "verwendung",
-            "finalidad",
-            "finalita",
-            "finalitat",
-            "proposito",
-            "scopo",
-            "descripcion",
-            "descrizione",
-            "descricao",
-        ],
-        words: &["role", "roles"],
-    },
-    Vocabulary {
-        field: Field::Service,
-        stems: &["service", "dienst"],
-        words: &[],
-    },
-    Vocabulary {
-        field: Field::Duration,
-        stems: &[
-            "duree",
-            "duration",
-            "expir",
-            "retention",
-            "lifetime",
-            "lifespan",
-            "conservation",
-            "looptijd",
-            "bewaartermijn",
-            "bewaartijd",
-            "geldigheid",
-            "dauer",
-            "laufzeit",
-            "ablauf",
-            "validite",
-            // Spanish, Italian, Portuguese, Catalan.
-            "duracion",
-            "durata",
-            "duracao",
-            "durada",
-            "caducidad",
-            "scadenza",
-            "validez",
-            "validita",
-            "validade",
-            "conservaci",
-            "conservazion",
-            "conservacao",
-        ],
-        words: &[],
-    },
-    Vocabulary {
-        field: Field::Category,
-        stems: &["categor", "kategorie", "type", "soort"],
-        words: &["typ"],
-    },
-    Vocabulary {
-        field: Field::Domain,
-        // OneTrust's "Cookie Subgroup" column holds a host, never a cookie name.
-        stems: &["domain", "domein", "domane", "host", "subgroup"],
-        words: &["hote", "sous"],
-    },
-    Vocabulary {
-        field: Field::Name,
-        stems: &["cookie", "name", "naam", "bezeichnung"],
-        // Spanish, Italian, Portuguese and Catalan portals: "Nombre", "Nome", "Nom".
-        words: &["nom", "noms", "nombre", "nombres", "nome", "nomi"],
-    },
-];
-
-/// Header cells are short; a longer cell is a sentence of a data row.
-const MAX_HEADER_WORDS: usize = 6;
-
-/// Whether a label ("Nom du cookie", "Name") names the cookie's name, as a header would.
-pub(crate) fn labels_name(label: &str) -> bool {
-    field_of(label) == Some(Field::Name)
-}
-
-/// Whether a label ("Durée de conservation", "Expires") names a duration, as a header would.
-pub(crate) fn labels_duration(label: &str) -> bool {
-    field_of(label) == Some(Field::Duration)
-}
-
-/// The field a header cell names, if any.
-fn field_of(header: &str) -> Option<Field> {
-    let folded = fold(header)
-        .replace("(s)", "")
-        .replace("(e)", "")
-        .replace("(n)", "");
-    let words = words_of(&folded);
-    if words.is_empty() || words.len() > MAX_HEADER_WORDS {
-        return None;
-    }
-    VOCABULARIES
-        .iter()
-        .find(|vocabulary| {
-            words.iter().any(|word| {
-                vocabulary.stems.iter().any(|stem| word.contains(stem))
-                    || vocabulary.words.contains(&word.as_str())
-            })
-        })
-        .map(|vocabulary| vocabulary.field)
-}
 
 /// The fields of a table's columns, read from its header row.
 struct Columns {
@@ -310,7 +136,14 @@ fn table_declarations(table: &RawTable) -> Vec<Declaration> {
             // Cookiebot and others list Web Storage keys and pixels beside cookies.
             continue;
         }
-        let names = names::split(columns.raw(row, Field::Name));
+        let context = [
+            columns.raw(row, Field::Provider),
+            columns.raw(row, Field::Service),
+        ];
+        let names: Vec<NameSpec> = names::split(columns.raw(row, Field::Name))
+            .into_iter()
+            .filter(|spec| !names::names_vendor(spec, &context))
+            .collect();
         if names.is_empty() {
             // A row without names may be a sub-heading ("Cookies statistiques") for the rows below.
             if let Some(category) = section_category(row) {
@@ -571,56 +404,200 @@ struct ItemDetails {
 }
 
 impl ItemDetails {
-    /// The duration is the last comma- or parenthesis-separated segment that reads as one, the
-    /// provider a "Provider: …" segment, and the purpose what remains.
+    /// The duration is the last segment (between commas, parentheses or sentences) that is
+    /// one, or else the lifetime a longer last sentence ends with ("stores your choices for 6
+    /// months"); the provider a "Provider: …" segment, and the purpose what remains.
     fn read(rest: &str) -> ItemDetails {
         let segments = segments(rest);
         let duration = segments
             .iter()
             .rev()
-            .find(|range| duration::parse(&rest[(*range).clone()]).is_some())
-            .cloned();
+            .find_map(|range| lifetime_clause(&rest[range.clone()]).map(|text| (range, text)));
         let provider = segments
             .iter()
-            .filter(|range| Some(*range) != duration.as_ref())
+            .filter(|range| Some(*range) != duration.as_ref().map(|(range, _)| *range))
             .find_map(|range| provider_label(&rest[range.clone()]).map(|name| (range, name)));
         let mut removed: Vec<Range<usize>> = Vec::new();
-        removed.extend(duration.iter().map(|range| widen(rest, range.clone())));
+        removed.extend(
+            duration
+                .iter()
+                .map(|(range, _)| widen(rest, (*range).clone())),
+        );
         removed.extend(
             provider
                 .iter()
                 .map(|(range, _)| widen(rest, (*range).clone())),
         );
+        let duration = duration.map(|(_, text)| text).or_else(|| {
+            segments
+                .last()
+                .and_then(|last| lifetime_within(&rest[last.clone()]))
+        });
         ItemDetails {
             purpose: without(rest, &removed),
             provider: provider.map_or_else(String::new, |(_, name)| tidy(name)),
-            duration: duration.map(|range| tidy(&rest[range])),
+            duration,
         }
     }
 }
+
+/// The lifetime a clause states by itself, tidied: "13 mois", "kept for 1 year", "expires at
+/// the end of the session", or the value of a label ("Lifetime: 13 months", "Durée de
+/// conservation : 13 mois après le dépôt"). A clause that says more than one word before its
+/// lifetime ("stores your choices for 6 months") is a purpose.
+fn lifetime_clause(clause: &str) -> Option<String> {
+    let clause = clause.trim().trim_end_matches('.').trim();
+    if let Some((label, value)) = clause.split_once(':')
+        && labels_duration(label)
+    {
+        let value = value.trim();
+        return duration::parse(value).is_some().then(|| tidy(value));
+    }
+    let seconds = duration::parse(clause)?;
+    // The parser reads a session or "never" only when the whole clause speaks of it.
+    let whole = seconds == 0 || seconds == duration::NEVER;
+    let lead = |tail: &str| &clause[..clause.len() - tail.len()];
+    let stated =
+        whole || lifetime_tail(clause, seconds).is_some_and(|tail| content_words(lead(tail)) <= 1);
+    stated.then(|| tidy(clause))
+}
+
+/// The lifetime a longer sentence ends with, as the fewest last words that say it ("6
+/// months" of "stores your consent choices for 6 months"); the sentence stays the purpose.
+fn lifetime_within(sentence: &str) -> Option<String> {
+    let sentence = sentence.trim().trim_end_matches('.');
+    let seconds = duration::parse(sentence)?;
+    lifetime_tail(sentence, seconds).map(tidy)
+}
+
+/// The fewest last words of `sentence` that read as the same `seconds`.
+fn lifetime_tail(sentence: &str, seconds: u64) -> Option<&str> {
+    let starts: Vec<usize> = sentence
+        .char_indices()
+        .filter(|&(at, c)| !c.is_whitespace() && (at == 0 || sentence[..at].ends_with(' ')))
+        .map(|(at, _)| at)
+        .collect();
+    starts
+        .iter()
+        .rev()
+        .map(|&at| &sentence[at..])
+        .find(|tail| duration::parse(tail) == Some(seconds))
+}
+
+/// The words of `lead` that are neither numbers nor the little words around a lifetime
+/// ("kept up to", "conservé pendant", "gespeichert für"): "kept" counts one.
+fn content_words(lead: &str) -> usize {
+    words_of(&fold(lead))
+        .iter()
+        .filter(|word| {
+            !word.chars().all(|c| c.is_ascii_digit()) && !LIFETIME_FILLERS.contains(&word.as_str())
+        })
+        .count()
+}
+
+/// Folded little words that stand before a lifetime in every charter language.
+const LIFETIME_FILLERS: &[&str] = &[
+    "for",
+    "up",
+    "to",
+    "at",
+    "after",
+    "until",
+    "till",
+    "about",
+    "around",
+    "approx",
+    "approximately",
+    "max",
+    "maximum",
+    "over",
+    "during",
+    "within",
+    "in",
+    "the",
+    "a",
+    "an",
+    "of",
+    "de",
+    "du",
+    "des",
+    "d",
+    "la",
+    "le",
+    "les",
+    "l",
+    "pendant",
+    "durant",
+    "jusqu",
+    "jusque",
+    "apres",
+    "environ",
+    "dans",
+    "voor",
+    "tot",
+    "na",
+    "gedurende",
+    "ongeveer",
+    "maximaal",
+    "fur",
+    "bis",
+    "nach",
+    "etwa",
+    "ca",
+    "maximal",
+    "hochstens",
+    "durante",
+    "hasta",
+    "por",
+    "per",
+    "fino",
+    "circa",
+    "fins",
+    "ate",
+    "entre",
+    "between",
+    "and",
+    "et",
+    "en",
+    "und",
+    "y",
+    "e",
+    "i",
+    "o",
+    "or",
+    "ou",
+    "oder",
+    "un",
+    "une",
+    "uno",
+    "una",
+    "ein",
+    "eine",
+    "een",
+];
 
 /// The last clause of a sentence when it is a duration of a few words ("Counts visits, kept up
 /// to 24 hours"): a purpose's other numbers ("3 services") are no duration.
 fn duration_at_end(sentence: &str) -> Option<String> {
     let last = segments(sentence).pop()?;
-    let clause = sentence[last].trim().trim_end_matches('.');
-    let short = clause.split_whitespace().count() <= 6;
-    (short && duration::parse(clause).is_some()).then(|| clause.to_string())
+    lifetime_clause(&sentence[last])
 }
 
-/// The byte ranges of `text` between commas, semicolons and parentheses; a comma between
-/// digits is a decimal comma ("1,5 ans").
+/// The byte ranges of `text` between commas, semicolons, parentheses and sentence ends; a
+/// comma between digits is a decimal comma ("1,5 ans").
 fn segments(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let digit_at = |at: Option<usize>| {
         at.and_then(|at| bytes.get(at))
             .is_some_and(u8::is_ascii_digit)
     };
+    let space_at = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_whitespace);
     let mut ranges = Vec::new();
     let mut start = 0;
     for (at, &byte) in bytes.iter().enumerate() {
         let decimal = byte == b',' && digit_at(at.checked_sub(1)) && digit_at(Some(at + 1));
-        if matches!(byte, b',' | b';' | b'(' | b')') && !decimal {
+        let sentence_end = matches!(byte, b'.' | b'!' | b'?') && space_at(at + 1);
+        if (matches!(byte, b',' | b';' | b'(' | b')') && !decimal) || sentence_end {
             ranges.push(start..at);
             start = at + 1;
         }
@@ -770,97 +747,6 @@ mod tests {
 
     fn names_of(declarations: &[Declaration]) -> Vec<&str> {
         declarations.iter().map(|d| d.name.as_str()).collect()
-    }
-
-    #[test]
-    fn header_cells_name_their_field() {
-        use Field::*;
-        let cases = [
-            // French
-            ("Nom du prestataire", Some(Provider)),
-            ("Prestataire", Some(Provider)),
-            ("Fournisseur", Some(Provider)),
-            ("Éditeur", Some(Provider)),
-            ("Service et emplacement", Some(Service)),
-            ("Service", Some(Service)),
-            ("Nom du cookies", Some(Name)),
-            ("Nom du cookie", Some(Name)),
-            ("Nom", Some(Name)),
-            ("Cookie(s)", Some(Name)),
-            ("Finalités", Some(Purpose)),
-            ("Finalité", Some(Purpose)),
-            ("Fonction", Some(Purpose)),
-            ("Objectif", Some(Purpose)),
-            ("Rôle", Some(Purpose)),
-            ("Usage", Some(Purpose)),
-            ("Durée", Some(Duration)),
-            ("Durée de conservation", Some(Duration)),
-            ("Validité", Some(Duration)),
-            ("Catégorie", Some(Category)),
-            ("Type", Some(Category)),
-            ("Domaine", Some(Domain)),
-            // English
-            ("Provider", Some(Provider)),
-            ("Service provider's name", Some(Provider)),
-            ("Supplier name", Some(Provider)),
-            ("Vendor", Some(Provider)),
-            ("Service and location", Some(Service)),
-            ("Function and location", Some(Service)),
-            ("Cookie name", Some(Name)),
-            ("Cookie name(s)", Some(Name)),
-            ("Name", Some(Name)),
-            ("Cookie", Some(Name)),
-            ("Purpose", Some(Purpose)),
-            ("Purposes", Some(Purpose)),
-            ("Function", Some(Purpose)),
-            ("Description", Some(Purpose)),
-            ("Duration", Some(Duration)),
-            ("Expiry", Some(Duration)),
-            ("Expiration", Some(Duration)),
-            ("Retention", Some(Duration)),
-            ("Lifetime", Some(Duration)),
-            ("Category", Some(Category)),
-            ("Domain", Some(Domain)),
-            ("Host", Some(Domain)),
-            // Dutch
-            ("Aanbieder", Some(Provider)),
-            ("Leverancier", Some(Provider)),
-            ("Dienst", Some(Service)),
-            ("Locatie", Some(Service)),
-            ("Naam", Some(Name)),
-            ("Cookienaam", Some(Name)),
-            ("Doel", Some(Purpose)),
-            ("Beschrijving", Some(Purpose)),
-            ("Looptijd", Some(Duration)),
-            ("Bewaartermijn", Some(Duration)),
-            ("Categorie", Some(Category)),
-            ("Soort", Some(Category)),
-            ("Domein", Some(Domain)),
-            // German
-            ("Anbieter", Some(Provider)),
-            ("Ort", Some(Service)),
-            ("Name", Some(Name)),
-            ("Cookie-Name", Some(Name)),
-            ("Zweck", Some(Purpose)),
-            ("Beschreibung", Some(Purpose)),
-            ("Speicherdauer", Some(Duration)),
-            ("Laufzeit", Some(Duration)),
-            ("Ablauf", Some(Duration)),
-            ("Dauer", Some(Duration)),
-            ("Kategorie", Some(Category)),
-            ("Typ", Some(Category)),
-            // Not headers
-            ("Opendatasoft", None),
-            ("sessionid", None),
-            ("", None),
-            (
-                "Permet de se souvenir du choix opéré par le visiteur concernant les cookies",
-                None,
-            ),
-        ];
-        for (header, field) in cases {
-            assert_eq!(field_of(header), field, "{header:?}");
-        }
     }
 
     #[test]
@@ -1377,6 +1263,40 @@ Opendatasoft\tChoix concernant vos préférences sur les cookies\tcookies_prefer
         assert_eq!(found[1].duration_seconds, None);
         assert_eq!(found[1].purpose, "Hotjar identifier");
         assert_eq!(found[1].category, Category::Unknown);
+    }
+
+    #[test]
+    fn lifetimes_stand_alone_or_end_a_purpose() {
+        assert_eq!(
+            lifetime_clause("kept up to 13 months."),
+            Some("kept up to 13 months".into())
+        );
+        assert_eq!(
+            lifetime_clause("Lifetime: 13 months"),
+            Some("13 months".into())
+        );
+        assert_eq!(
+            lifetime_clause("Expires at the end of the session"),
+            Some("Expires at the end of the session".into())
+        );
+        assert_eq!(
+            lifetime_clause("conservé pendant 6 à 13 mois"),
+            Some("conservé pendant 6 à 13 mois".into())
+        );
+        // More than one word of purpose before the lifetime: a purpose, not a duration.
+        assert_eq!(
+            lifetime_clause("stores your consent choices for 6 months"),
+            None
+        );
+        assert_eq!(
+            lifetime_clause("identifies your session on the server"),
+            None
+        );
+        assert_eq!(
+            lifetime_within("stores your consent choices for 6 months."),
+            Some("6 months".into())
+        );
+        assert_eq!(lifetime_within("counts 3 services"), None);
     }
 
     #[test]

@@ -115,6 +115,103 @@ pub(crate) fn looks_like_name(word: &str) -> bool {
     has_mark || capitals || parts(word).contains(&Part::Wild)
 }
 
+/// Whether a name cell's word names a company or product rather than a cookie: a capitalised
+/// word (`Matomo`, `YouTube`, `Cloudflare`) that the row's other cells (`context`: provider,
+/// service) also say, or one of the vendors charters list in place of their cookies. Cookie
+/// names in capitals (`NID`, `AWSALB`) or lower case (`tarteaucitron`) are never vendors.
+pub(crate) fn names_vendor(spec: &NameSpec, context: &[&str]) -> bool {
+    let word = spec.name.as_str();
+    let capitalised = word.starts_with(|c: char| c.is_ascii_uppercase())
+        && word.chars().all(|c| c.is_ascii_alphabetic())
+        && !looks_like_name(word);
+    if spec.kind != MatchKind::Exact || !capitalised {
+        return false;
+    }
+    let folded = fold(word);
+    VENDORS.contains(&folded.as_str())
+        || context.iter().any(|cell| {
+            fold(cell)
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|other| other == folded)
+        })
+}
+
+/// Companies and products charters write in a name column, folded; none is a cookie name.
+const VENDORS: &[&str] = &[
+    "adobe",
+    "addthis",
+    "addtoany",
+    "akamai",
+    "amazon",
+    "axeptio",
+    "azure",
+    "bing",
+    "brevo",
+    "calameo",
+    "clarity",
+    "cloudflare",
+    "contentsquare",
+    "cookiebot",
+    "criteo",
+    "crisp",
+    "dailymotion",
+    "datadog",
+    "didomi",
+    "disqus",
+    "doubleclick",
+    "eulerian",
+    "facebook",
+    "fastly",
+    "google",
+    "hcaptcha",
+    "hotjar",
+    "hubspot",
+    "imperva",
+    "incapsula",
+    "instagram",
+    "intercom",
+    "issuu",
+    "linkedin",
+    "mailchimp",
+    "mapbox",
+    "marketo",
+    "matomo",
+    "microsoft",
+    "mouseflow",
+    "onetrust",
+    "opendatasoft",
+    "optimizely",
+    "pardot",
+    "paypal",
+    "pinterest",
+    "piwik",
+    "plausible",
+    "qualtrics",
+    "quantcast",
+    "recaptcha",
+    "reddit",
+    "salesforce",
+    "sendinblue",
+    "sentry",
+    "sharethis",
+    "smartlook",
+    "snapchat",
+    "soundcloud",
+    "spotify",
+    "stripe",
+    "sucuri",
+    "tiktok",
+    "twitch",
+    "twitter",
+    "typeform",
+    "usercentrics",
+    "vimeo",
+    "xiti",
+    "yandex",
+    "youtube",
+    "zendesk",
+];
+
 // ---------------------------------------------------------------------------------------------
 // Splitting a cell
 
@@ -507,6 +604,33 @@ mod tests {
             name: name.to_string(),
             kind: MatchKind::Pattern,
         }
+    }
+
+    #[test]
+    fn vendor_words_are_told_from_cookie_names() {
+        let exact = |name: &str| NameSpec {
+            name: name.to_string(),
+            kind: MatchKind::Exact,
+        };
+        assert!(names_vendor(&exact("Matomo"), &["", ""]));
+        assert!(names_vendor(&exact("Hotjar"), &["Hotjar Ltd", ""]));
+        assert!(names_vendor(&exact("Statify"), &["Statify plugin", ""]));
+        assert!(!names_vendor(&exact("Statify"), &["WordPress", ""]));
+        for (cookie, provider) in [
+            ("NID", "Google"),
+            ("AWSALB", "Amazon"),
+            ("tarteaucitron", "tarteaucitron"),
+            ("_ga", "Google"),
+            ("CookieConsent", "Cookiebot"),
+            ("YSC", "YouTube"),
+        ] {
+            assert!(!names_vendor(&exact(cookie), &[provider, ""]), "{cookie}");
+        }
+        let family = NameSpec {
+            name: "Matomo".to_string(),
+            kind: MatchKind::Prefix,
+        };
+        assert!(!names_vendor(&family, &["Matomo", ""]));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 
 use super::category::category_of;
-use super::declarations::{labels_duration, labels_name};
+use super::headers::{labels_duration, labels_name};
 use super::layout::{Layout, RawItem, RawTable};
 use super::names::looks_like_name;
 use crate::text::fold;
