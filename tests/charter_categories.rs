@@ -135,3 +135,28 @@ fn a_definition_list_under_category_headings() {
         ],
     );
 }
+
+#[test]
+fn a_service_sub_heading_keeps_its_section_category() {
+    // "Analytische cookies" > "Matomo" > table: the table is filed under the section, and a
+    // list under a "Contact" section declares nothing.
+    check(
+        "cat-service-subheadings.html",
+        "https://data.gemeente-voorbeeld.be",
+        &[
+            ("sessionid", "exact", "necessary", Some(0)),
+            ("csrftoken", "exact", "necessary", Some(YEAR)),
+            ("_pk_id.*", "prefix", "statistics", Some(13 * MONTH)),
+            ("mtm_consent", "exact", "statistics", Some(30 * YEAR)),
+        ],
+    );
+    check(
+        "cat-service-subheadings.md",
+        "https://data.region-example.org",
+        &[
+            ("django_language", "exact", "functional", Some(YEAR)),
+            ("_pk_ses.*", "prefix", "statistics", Some(1800)),
+            ("_hjSessionUser_*", "prefix", "statistics", Some(YEAR)),
+        ],
+    );
+}

@@ -1,13 +1,15 @@
 //! Cookie declarations that consent managers publish, read end to end through
 //! `cookie-audit charter FILE --json`: Cookiebot's (one table per category, `[x2]` counts,
 //! Web Storage and pixels beside cookies) and OneTrust's cookie list (a host column, names as
-//! links, first or third party), and a "Cookie" column describing the "Name" beside it.
+//! links, first or third party), a "Cookie" column describing the "Name" beside it, and vendor
+//! lists (Axeptio-style cards per vendor, Didomi-style device-storage fields per vendor).
 
 mod common;
 
 use common::check_charter as check;
 
 const DAY: u64 = 86_400;
+const MONTH: u64 = 30 * DAY;
 const YEAR: u64 = 365 * DAY;
 
 #[test]
@@ -73,5 +75,52 @@ fn a_tarteaucitron_page_with_one_table_per_purpose() {
                 Some(6 * 30 * DAY),
             ),
         ],
+    );
+}
+
+#[test]
+fn vendor_cards_list_their_cookies_under_a_label() {
+    // A card per vendor under a category heading: "Cookies : a, b" then the lifetime. A card
+    // naming no cookie (a font service) declares nothing.
+    check(
+        "cmp-vendor-cards.html",
+        "https://data.departement-exemple.fr",
+        &[
+            ("sessionid", "exact", "necessary", Some(0)),
+            ("csrftoken", "exact", "necessary", Some(0)),
+            ("axeptio_cookies", "exact", "necessary", Some(6 * MONTH)),
+            (
+                "axeptio_authorized_vendors",
+                "exact",
+                "necessary",
+                Some(6 * MONTH),
+            ),
+            ("axeptio_all_vendors", "exact", "necessary", Some(6 * MONTH)),
+            ("_pk_id.*", "prefix", "statistics", Some(13 * MONTH)),
+            ("_pk_ses.*", "prefix", "statistics", Some(13 * MONTH)),
+            ("YSC", "exact", "marketing", Some(6 * MONTH)),
+            ("VISITOR_INFO1_LIVE", "exact", "marketing", Some(6 * MONTH)),
+        ],
+    );
+}
+
+#[test]
+fn vendor_device_storage_fields_without_web_storage() {
+    // One list of "Name / Type / Duration / Domain" fields per stored item; web storage is
+    // no cookie.
+    check(
+        "cmp-vendor-storage.html",
+        "https://opendata.county-example.gov.uk",
+        &[
+            ("_pcid", "exact", "statistics", Some(395 * DAY)),
+            ("_pctx", "exact", "statistics", Some(395 * DAY)),
+            ("_fbp", "exact", "marketing", Some(90 * DAY)),
+            ("fr", "exact", "marketing", Some(90 * DAY)),
+        ],
+    );
+    let charter = common::fixture_charter("cmp-vendor-storage.html");
+    assert_eq!(
+        charter["declared"][2]["purpose"],
+        "Create profiles for personalised advertising"
     );
 }

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use super::category::{category_of, words_of};
-use super::headers::{Field, PROVIDER_STEMS, field_of, labels_duration};
+use super::fields;
+use super::headers::{Field, PROVIDER_STEMS, field_of, labels_duration, names_no_cookie};
 use super::layout::{Layout, RawItem, RawTable};
 use super::names::{self, NameSpec, looks_like_name};
 use crate::duration;
@@ -20,7 +21,8 @@ use crate::types::{Category, Declaration, MatchKind};
 /// items'.
 pub(crate) fn declarations(layout: &Layout) -> Vec<Declaration> {
     let from_tables = layout.tables.iter().flat_map(table_declarations);
-    let from_items = layout.items.iter().flat_map(item_declarations);
+    let items = fields::grouped(&layout.items);
+    let from_items = items.iter().flat_map(item_declarations);
     let mut found = without_duplicates(from_tables.chain(from_items));
     // A name a table or list declares, mentioned again in prose, is the same cookie.
     let declared: HashSet<String> = found.iter().map(|d| d.name.clone()).collect();
@@ -190,26 +192,6 @@ fn row_declarations(
         })
         .collect()
 }
-
-/// Whether a type cell says the row is no cookie: "HTML Local Storage", "Pixel Tracker",
-/// "IndexedDB" (Cookiebot's "Type" column), which a browser never sends as a cookie.
-fn names_no_cookie(kind: &str) -> bool {
-    let folded = fold(kind).replace(['-', '_'], " ");
-    NOT_COOKIES.iter().any(|word| folded.contains(word))
-}
-
-/// What a type column says of storage that is not a cookie, folded.
-const NOT_COOKIES: &[&str] = &[
-    "local storage",
-    "localstorage",
-    "session storage",
-    "sessionstorage",
-    "indexeddb",
-    "indexed db",
-    "pixel",
-    "stockage local",
-    "web storage",
-];
 
 /// The category a sub-heading row names ("Cookies statistiques" spanning the table), which
 /// then applies to the rows below it: every filled cell says the same words.
@@ -657,9 +639,14 @@ fn item_declarations(item: &RawItem) -> Vec<Declaration> {
         // heading at all (a bare list of names) still does.
         return Vec::new();
     }
+    // A plain word before a colon ("dpo: privacy@…") is a cookie only where the page speaks
+    // of cookies; a name in code or shaped as one (`_ga`, `NID`) is one anywhere.
+    let off_topic = head.marking == Marking::Label
+        && item.heading.as_deref().is_some_and(|h| !about_cookies(h));
     let specs: Vec<NameSpec> = names::split(head.name)
         .into_iter()
         .filter(|spec| head.marking.accepts(spec))
+        .filter(|spec| !off_topic || spec.kind != MatchKind::Exact || looks_like_name(&spec.name))
         .collect();
     if specs.is_empty() {
         return Vec::new();

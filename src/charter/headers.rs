@@ -159,6 +159,16 @@ pub(crate) fn labels_duration(label: &str) -> bool {
     field_of(label) == Some(Field::Duration)
 }
 
+/// Whether a label ("Type") names the kind of storage, as Cookiebot's "Type" column does.
+pub(crate) fn labels_kind(label: &str) -> bool {
+    field_of(label) == Some(Field::Category)
+}
+
+/// Whether a label ("Domaine", "Host") names the domain a cookie is set on.
+pub(crate) fn labels_domain(label: &str) -> bool {
+    field_of(label) == Some(Field::Domain)
+}
+
 /// The field a header cell names, if any.
 pub(crate) fn field_of(header: &str) -> Option<Field> {
     let folded = fold(header)
@@ -179,6 +189,26 @@ pub(crate) fn field_of(header: &str) -> Option<Field> {
         })
         .map(|vocabulary| vocabulary.field)
 }
+
+/// Whether a type cell says the row is no cookie: "HTML Local Storage", "Pixel Tracker",
+/// "IndexedDB" (Cookiebot's "Type" column), which a browser never sends as a cookie.
+pub(crate) fn names_no_cookie(kind: &str) -> bool {
+    let folded = fold(kind).replace(['-', '_'], " ");
+    NOT_COOKIES.iter().any(|word| folded.contains(word))
+}
+
+/// What a type column says of storage that is not a cookie, folded.
+const NOT_COOKIES: &[&str] = &[
+    "local storage",
+    "localstorage",
+    "session storage",
+    "sessionstorage",
+    "indexeddb",
+    "indexed db",
+    "pixel",
+    "stockage local",
+    "web storage",
+];
 
 #[cfg(test)]
 mod tests {

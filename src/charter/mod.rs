@@ -16,6 +16,7 @@ pub(crate) mod category;
 pub(crate) mod declarations;
 pub(crate) mod discover;
 pub(crate) mod embedded;
+pub(crate) mod fields;
 pub(crate) mod headers;
 pub(crate) mod html;
 pub(crate) mod layout;

@@ -9,9 +9,9 @@
 use std::borrow::Cow;
 
 use super::category::category_of;
-use super::headers::{labels_duration, labels_name};
-use super::layout::{Layout, RawItem, RawTable};
-use super::names::looks_like_name;
+use super::headers::{labels_domain, labels_duration, labels_kind, labels_name, names_no_cookie};
+use super::layout::{Headings, Layout, RawItem, RawTable, UNLEVELLED};
+use super::names::{self, looks_like_name};
 use crate::text::fold;
 
 /// Longest line (in characters) that can still be a title line; longer lines are prose.
@@ -145,8 +145,12 @@ enum RowKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Line<'a> {
     Blank,
-    /// A Markdown `#` heading or a `**bold-only**` line, markers removed.
-    Heading(&'a str),
+    /// A Markdown `#` heading or a `**bold-only**` line, markers removed, with its level
+    /// ([`UNLEVELLED`] for a bold line).
+    Heading {
+        text: &'a str,
+        level: u8,
+    },
     /// A line of `-`, `=`, `*` or `_`: a thematic break, or a setext underline when it is made
     /// of `=` or `-` alone.
     Rule {
@@ -174,8 +178,10 @@ fn classify(raw: &str) -> Line<'_> {
     if let Some(setext) = rule(line) {
         return Line::Rule { setext };
     }
-    if let Some(heading) = atx_heading(line).or_else(|| bold_line(line)) {
-        return Line::Heading(heading);
+    if let Some((level, text)) =
+        atx_heading(line).or_else(|| bold_line(line).map(|text| (UNLEVELLED, text)))
+    {
+        return Line::Heading { text, level };
     }
     if let Some(text) = list_item(line) {
         return Line::Item { text };
@@ -205,8 +211,8 @@ fn classify(raw: &str) -> Line<'_> {
     }
 }
 
-/// The text of a `#`…`######` heading.
-fn atx_heading(line: &str) -> Option<&str> {
+/// The level and text of a `#`…`######` heading.
+fn atx_heading(line: &str) -> Option<(u8, &str)> {
     let level = line.bytes().take_while(|&b| b == b'#').count();
     if !(1..=6).contains(&level) {
         return None;
@@ -224,7 +230,8 @@ fn atx_heading(line: &str) -> Option<&str> {
     } else {
         rest
     };
-    Some(strip_emphasis(text))
+    // At most 6, so the cast keeps the value.
+    Some((level as u8, strip_emphasis(text)))
 }
 
 /// The text of a line that is bold and nothing else (`**Cookies statistiques**`).
@@ -424,7 +431,7 @@ struct OpenTable {
 #[derive(Default)]
 struct Reader {
     layout: Layout,
-    heading: Option<String>,
+    headings: Headings,
     table: Option<OpenTable>,
     /// The item that indented lines continue, until a blank or any other line.
     open_item: Option<usize>,
@@ -444,6 +451,8 @@ struct Block {
     labelled: bool,
     purpose: Vec<String>,
     duration: Option<String>,
+    /// A "Type" line said the storage is no cookie (local storage, a pixel).
+    no_cookie: bool,
     lines: usize,
 }
 
@@ -485,7 +494,13 @@ fn block_name(line: &str) -> Option<(String, bool)> {
     if let Some((label, value)) = line.split_once(':') {
         let (label, value) = (strip(label), strip(value));
         let short_label = label.split_whitespace().count() <= 3;
-        return (short_label && labels_name(&label) && plausible(&value)).then_some((value, true));
+        // "Cookies : _ga, _gid": a vendor's card lists several names under one label.
+        let names = || {
+            let specs = names::split(&value);
+            !specs.is_empty() && specs.iter().all(|spec| plausible(&spec.name))
+        };
+        return (short_label && labels_name(&label) && (plausible(&value) || names()))
+            .then_some((value, true));
     }
     let token = strip(line);
     (plausible(&token) && category_of(&token).is_none()).then_some((token, false))
@@ -519,22 +534,22 @@ impl Reader {
                 self.end_block();
                 self.note_url(text);
                 if is_title(text, after_prose, next) {
-                    self.heading = Some(capped_heading(text));
+                    self.headings.enter(UNLEVELLED, capped_heading(text));
                 } else if let Some(label) = lead_in(text) {
                     // "**Cookies strictement nécessaires :** sans eux…" titles what follows.
-                    self.heading = Some(label);
+                    self.headings.enter(UNLEVELLED, label);
                 } else {
                     self.mentions(text);
                 }
             }
-            Line::Heading(text) if block_name(text).is_some() => {
+            Line::Heading { text, .. } if block_name(text).is_some() => {
                 self.block_line(text);
             }
-            Line::Heading(text) => {
+            Line::Heading { text, level } => {
                 self.end_block();
                 self.note_url(text);
                 if !text.is_empty() {
-                    self.heading = Some(capped_heading(text));
+                    self.headings.enter(level, capped_heading(text));
                 }
             }
             Line::Item { text } => {
@@ -564,7 +579,7 @@ impl Reader {
         let marked = text.split('`').skip(1).step_by(2);
         for name in marked.filter_map(|span| block_name(span).map(|(name, _)| name)) {
             self.layout.mentions.push(RawItem {
-                heading: self.heading.clone(),
+                heading: self.headings.current(),
                 text: format!("`{name}`"),
             });
         }
@@ -576,11 +591,12 @@ impl Reader {
         if let Some((name, labelled)) = block_name(text) {
             self.end_block();
             self.block = Some(Block {
-                heading: self.heading.clone(),
+                heading: self.headings.current(),
                 name,
                 labelled,
                 purpose: Vec::new(),
                 duration: None,
+                no_cookie: false,
                 lines: 0,
             });
             return true;
@@ -599,6 +615,16 @@ impl Reader {
                 // The duration closes a cookie's block; what follows is the page's prose.
                 self.end_cookie_block();
             }
+            // "Type : HTML Local Storage": what the block describes is no cookie.
+            // "Catégorie : statistiques" files the block as a heading would.
+            Some((label, value)) if labels_kind(label) => {
+                block.no_cookie |= names_no_cookie(value);
+                if category_of(value).is_some() {
+                    block.heading = Some(value.trim().to_string());
+                }
+            }
+            // "Domaine : .example.fr" says where, not what.
+            Some((label, _)) if labels_domain(label) => {}
             // "Typical content: …", "Finalité : …": the description, its label dropped.
             Some((label, value)) if label.split_whitespace().count() <= 3 => {
                 block.purpose.push(value.trim().to_string());
@@ -614,7 +640,7 @@ impl Reader {
         let Some(block) = self.block.take() else {
             return;
         };
-        if block.duration.is_none() && !block.labelled {
+        if block.duration.is_none() && !block.labelled || block.no_cookie {
             return;
         }
         // Commas and semicolons would cut the description into segments the item reader
@@ -654,11 +680,11 @@ impl Reader {
             }
             return;
         }
-        let heading = &self.heading;
+        let headings = &self.headings;
         self.table
             .get_or_insert_with(|| OpenTable {
                 kind,
-                heading: heading.clone(),
+                heading: headings.current(),
                 rows: Vec::new(),
             })
             .rows
@@ -693,7 +719,7 @@ impl Reader {
         }
         self.open_item = Some(self.layout.items.len());
         self.layout.items.push(RawItem {
-            heading: self.heading.clone(),
+            heading: self.headings.current(),
             text: text.to_owned(),
         });
     }

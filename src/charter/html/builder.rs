@@ -3,10 +3,12 @@
 
 use scraper::ElementRef;
 
-use super::rendering::{collapse, heading_text, is_block, is_heading, is_list, is_structured};
+use super::rendering::{
+    collapse, heading_level, heading_text, is_block, is_heading, is_list, is_structured,
+};
 use super::table::{MAX_COLSPAN, MAX_ROWSPAN, OpenTable, SPAN_COPY_BUDGET, span_attribute};
 use super::walk::Visitor;
-use crate::charter::layout::{Layout, RawItem, RawTable};
+use crate::charter::layout::{Headings, Layout, RawItem, RawTable};
 
 /// Where the text of a list element goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +50,9 @@ pub(super) struct Builder<'a> {
     /// Slots reserved in document order when an item opens; `None` when it turned out empty.
     items: Vec<Option<RawItem>>,
     portal_url: Option<String>,
-    heading: Option<String>,
+    headings: Headings,
+    /// The level of the heading element being read.
+    heading_level: u8,
     heading_depth: usize,
     heading_text: String,
     /// The last paragraph of text outside tables, headings and lists since the last heading or
@@ -81,8 +85,8 @@ impl<'a> Visitor<'a> for Builder<'a> {
             self.line_break();
             self.paragraph_ended = true;
         }
-        if is_heading(name) {
-            self.open_heading();
+        if let Some(level) = heading_level(name) {
+            self.open_heading(level);
             self.paragraph.clear();
             self.label = None;
         }
@@ -194,13 +198,17 @@ impl<'a> Builder<'a> {
 
     // --- headings
 
-    fn open_heading(&mut self) {
+    fn open_heading(&mut self, level: u8) {
         self.heading_depth += 1;
         if self.heading_depth == 1 {
+            self.heading_level = level;
             self.heading_text.clear();
             // A Markdown heading line, so the text reader files unrendered tables under it.
             if self.fallback_off == 0 {
-                self.fallback.push_str("## ");
+                let marks = "######";
+                self.fallback
+                    .push_str(&marks[..usize::from(level).min(marks.len())]);
+                self.fallback.push(' ');
             }
         }
     }
@@ -210,7 +218,7 @@ impl<'a> Builder<'a> {
         if self.heading_depth == 0
             && let Some(text) = heading_text(&self.heading_text)
         {
-            self.heading = Some(text);
+            self.headings.enter(self.heading_level, text);
         }
     }
 
@@ -244,7 +252,7 @@ impl<'a> Builder<'a> {
         if self.table_depth == 1 {
             let budget = std::mem::take(&mut self.span_budget);
             // A lead-in naming a category is nearer the table than the heading above both.
-            let context = self.lead_in().or_else(|| self.heading.clone());
+            let context = self.lead_in().or_else(|| self.headings.current());
             self.paragraph.clear();
             self.label = None;
             self.table = Some(OpenTable::new(context, budget));
@@ -316,7 +324,7 @@ impl<'a> Builder<'a> {
         }
         let slot = self.items.len();
         // "Catégorie : mesure d'audience" just before the list files its items as a heading would.
-        let context = self.lead_in().or_else(|| self.heading.clone());
+        let context = self.lead_in().or_else(|| self.headings.current());
         self.items.push(Some(RawItem {
             heading: context,
             text: String::new(),

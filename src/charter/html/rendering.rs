@@ -2,7 +2,20 @@
 //! list collectors read, and text with its whitespace collapsed.
 
 pub(super) fn is_heading(name: &str) -> bool {
-    matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+    heading_level(name).is_some()
+}
+
+/// The level of a heading element: 1 for `<h1>` to 6 for `<h6>`.
+pub(super) fn heading_level(name: &str) -> Option<u8> {
+    match name {
+        "h1" => Some(1),
+        "h2" => Some(2),
+        "h3" => Some(3),
+        "h4" => Some(4),
+        "h5" => Some(5),
+        "h6" => Some(6),
+        _ => None,
+    }
 }
 
 /// Elements a browser lays out on their own lines.
