@@ -52,6 +52,7 @@ fn portal(host: &str, path: &str, headers: &axum::http::HeaderMap) -> axum::resp
 localStorage.setItem("app_state", "ready");
 function choose(choice) {
   document.cookie = "cookies_preferences=" + choice + "; path=/; max-age=15552000";
+  document.getElementById("banner").hidden = true;
   // The portal's bug: refusing still starts an analytics cookie.
   if (choice === "none") document.cookie = "_gid=GA1.2.1; path=/; max-age=86400";
   if (choice === "all") document.cookie = "_ga=GA1.2.1; path=/; max-age=63072000";

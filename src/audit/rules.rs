@@ -67,7 +67,8 @@ pub(crate) fn add_findings(target: &mut TargetReport, rules: &Rules<'_>) {
         let worst_phase = match cookie.phase {
             Phase::Reject => true,
             Phase::None => !refused_too.contains(&key),
-            Phase::Accept => false,
+            // A choice was made, or the `gpc` phase has its own finding.
+            Phase::Accept | Phase::Gpc => false,
         };
         if worst_phase {
             findings.extend(set_without_consent(&judged, target.jurisdiction));

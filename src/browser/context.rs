@@ -8,20 +8,47 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
-use chromiumoxide::cdp::browser_protocol::network::Cookie;
-use chromiumoxide::cdp::browser_protocol::storage::GetCookiesParams;
+use chromiumoxide::cdp::browser_protocol::network::{Cookie, CookieParam, TimeSinceEpoch};
+use chromiumoxide::cdp::browser_protocol::storage::{GetCookiesParams, SetCookiesParams};
 use chromiumoxide::cdp::browser_protocol::target::CreateBrowserContextParams;
 use url::Url;
 
-use super::tab::{Tab, TabSettings};
+use super::consent::{self, Choice};
+use super::frames::{self, Worlds};
+use super::tab::{ContentScript, Tab, TabSettings};
 use super::{BrowserError, Chromium};
-use crate::config::CrawlSettings;
+use crate::config::{ConsentPlan, CrawlSettings};
+use crate::cookie::choice::{CHOICE_COOKIES, decode_choice};
 use crate::cookie::{CookieVia, SetCookie, Sighting, cookie_sightings, parse_set_cookie};
 use crate::crawl::fetch::Fetcher;
 use crate::crawl::{LoadedPage, PageLoader};
+use crate::types::{ConsentChoice, ScreenshotMoment};
 
 /// The longest wait for a consent banner's button to appear.
 const MAX_BANNER_WAIT: Duration = Duration::from_secs(10);
+
+/// Opendatasoft's banner keeps the visitor's choice in this first-party cookie.
+const ODS_CHOICE_COOKIE: &str = "cookies_preferences";
+/// The trackers `cookies_preferences` may name.
+const ODS_TRACKERS: &[&str] = &[
+    "functional_cookies",
+    "ga",
+    "matomo",
+    "xiti",
+    "at",
+    "piano",
+    "eulerian",
+];
+/// The banner keeps a choice six months.
+const ODS_CHOICE_SECONDS: f64 = 182.0 * 86_400.0;
+
+/// The page's clock (ms since the epoch), so that only what happens from now on is taken.
+async fn page_clock(tab: &Tab) -> Option<f64> {
+    frames::evaluate(tab.page(), None, "Date.now()")
+        .await
+        .ok()
+        .and_then(|v| v.as_f64())
+}
 
 /// A random enough binding name per run, so a page cannot guess it and report fake cookies.
 fn binding_name() -> String {
@@ -35,15 +62,24 @@ fn binding_name() -> String {
     format!("__cookieAudit_{:016x}", hasher.finish())
 }
 
-/// What clicking a consent button gave.
+/// What making a consent choice gave.
 #[derive(Debug, Default)]
 pub(crate) struct ConsentStep {
-    /// True when the button was found and clicked.
+    /// True only when the choice took effect: the rule's self-test passed, the banner closed
+    /// after the last click, or the consent manager wrote its choice cookie.
     pub clicked: bool,
-    /// Why it was not, if so.
+    /// Why it did not, if so.
     pub error: Option<String>,
-    /// What the site stored from the click on.
+    /// What the site stored from the choice on.
     pub sightings: Vec<Sighting>,
+    /// How the choice was made.
+    pub method: Option<String>,
+    /// The consent manager recognised.
+    pub cmp: Option<String>,
+    /// What was clicked, in order.
+    pub steps: Vec<String>,
+    /// The banner as found and the page after the choice (JPEG).
+    pub screenshots: Vec<(ScreenshotMoment, Vec<u8>)>,
 }
 
 /// A fresh browser context: the crawl's page loader for one target and consent phase.
@@ -61,6 +97,7 @@ impl BrowserPages {
     pub(crate) async fn new(
         chromium: Arc<Chromium>,
         settings: &CrawlSettings,
+        gpc: bool,
     ) -> Result<BrowserPages, BrowserError> {
         let context = {
             let browser = chromium.browser.read().await;
@@ -83,6 +120,8 @@ impl BrowserPages {
                 user_agent,
                 binding,
                 hook,
+                content_script: None,
+                gpc,
             },
             chromium,
             context,
@@ -96,10 +135,28 @@ impl BrowserPages {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Loads `start`, clicks the first element matching `selector` and lets the page settle:
-    /// what the site stores from the click on is the consent phase's first evidence.
-    pub(crate) async fn give_consent(&self, start: &Url, selector: &str) -> ConsentStep {
-        let mut tab = match Tab::open(&self.chromium, &self.context, &self.tab).await {
+    /// Loads `start` and makes `choice` on its consent banner by `plan`, then lets the page
+    /// settle: what the site stores from the choice on is the consent phase's first evidence.
+    pub(crate) async fn give_consent(
+        &self,
+        start: &Url,
+        plan: &ConsentPlan,
+        choice: Choice,
+    ) -> ConsentStep {
+        let autoconsent = match plan {
+            ConsentPlan::Auto => self.chromium.autoconsent.clone(),
+            _ => None,
+        };
+        let mut settings = self.tab.clone();
+        settings.content_script = autoconsent.as_ref().map(|package| {
+            let binding = binding_name();
+            ContentScript {
+                world: format!("{binding}_world"),
+                source: package.content_script(&binding),
+                binding,
+            }
+        });
+        let mut tab = match Tab::open(&self.chromium, &self.context, &settings).await {
             Ok(tab) => tab,
             Err(error) => {
                 return ConsentStep {
@@ -109,7 +166,7 @@ impl BrowserPages {
             }
         };
         tab.visit(start).await;
-        // What the page stored before the click is the no-interaction phase's business.
+        // What the page stored before the choice is the no-interaction phase's business.
         drop(tab.take(start, None));
         let storage_before: HashSet<_> = tab
             .storage_snapshot(start)
@@ -118,56 +175,163 @@ impl BrowserPages {
             .map(|s| (s.origin, s.kind, s.key))
             .collect();
         drop(self.store_snapshot(start).await);
+        let clock_before = page_clock(&tab).await;
         let wait = self.tab.timeout.min(MAX_BANNER_WAIT);
-        let step = match tab.click(selector, wait).await {
-            Ok(clicked_at) => {
-                tab.settle_again().await;
-                let stored = tab.take(start, Some(clicked_at));
-                let mut sightings = cookie_sightings(stored.cookies, start);
-                sightings.extend(stored.storage.into_iter().map(Sighting::Storage));
-                let storage_after = tab.storage_snapshot(start).await;
-                sightings.extend(
-                    storage_after
-                        .into_iter()
-                        .filter(|s| {
-                            !storage_before.contains(&(s.origin.clone(), s.kind, s.key.clone()))
-                        })
-                        .map(Sighting::Storage),
-                );
-                sightings.extend(cookie_sightings(self.store_snapshot(start).await, start));
-                ConsentStep {
-                    clicked: true,
-                    error: None,
-                    sightings,
-                }
-            }
-            Err(error) => ConsentStep {
-                clicked: false,
-                error: Some(error),
-                sightings: Vec::new(),
-            },
+        let mut worlds = Worlds::new(
+            format!("{}_rules", binding_name()),
+            consent::RULES_JS.to_string(),
+        );
+        let drive = consent::drive(
+            &mut tab,
+            plan,
+            choice,
+            autoconsent.is_some(),
+            &mut worlds,
+            wait,
+        )
+        .await;
+        let mut step = ConsentStep {
+            method: drive.method,
+            cmp: drive.cmp,
+            steps: drive.steps,
+            error: drive.error,
+            ..ConsentStep::default()
         };
+        if let Some(banner) = drive.banner {
+            step.screenshots.push((ScreenshotMoment::Banner, banner));
+        }
+        let mut clicked = drive.took_effect;
+        if step.method.is_none() && matches!(plan, ConsentPlan::Opendatasoft) {
+            // No banner: the portal may have nothing that needs consent. Its choice cookie,
+            // written as the banner would, still makes the phase mean something.
+            match self.preset_ods_choice(start, choice).await {
+                Ok(()) => {
+                    step.method = Some("preset-cookie".into());
+                    step.error = None;
+                }
+                Err(why) => step.error = Some(format!("{}; {why}", step.error.unwrap_or_default())),
+            }
+        }
+        if step.method.is_some() && step.error.is_none() {
+            tab.settle_again().await;
+            let stored = tab.take(start, clock_before);
+            let mut sightings = cookie_sightings(stored.cookies, start);
+            sightings.extend(stored.storage.into_iter().map(Sighting::Storage));
+            let storage_after = tab.storage_snapshot(start).await;
+            sightings.extend(
+                storage_after
+                    .into_iter()
+                    .filter(|s| {
+                        !storage_before.contains(&(s.origin.clone(), s.kind, s.key.clone()))
+                    })
+                    .map(Sighting::Storage),
+            );
+            sightings.extend(cookie_sightings(self.store_snapshot(start).await, start));
+            step.sightings = sightings;
+            if let Some(after) = frames::screenshot(tab.page()).await {
+                step.screenshots
+                    .push((ScreenshotMoment::AfterChoice, after));
+            }
+            // The consent manager's own record of the choice is evidence it took.
+            clicked = clicked || self.choice_cookie().await.is_some();
+            if !clicked {
+                step.error =
+                    Some("clicked, but the banner stayed and no choice cookie was written".into());
+            }
+        }
+        step.clicked = clicked && step.error.is_none();
         self.requests.fetch_add(tab.requests(), Ordering::Relaxed);
         tab.close().await;
         step
     }
 
-    /// The cookies in the context's store that no earlier snapshot showed, as weak evidence
-    /// set by `page`.
-    async fn store_snapshot(&self, page: &Url) -> Vec<SetCookie> {
+    /// The consent manager's choice cookie in the context's store, decoded, when its format is
+    /// known.
+    pub(crate) async fn choice_cookie(&self) -> Option<ConsentChoice> {
+        let cookies = self.all_cookies().await;
+        CHOICE_COOKIES.iter().find_map(|name| {
+            cookies
+                .iter()
+                .filter(|c| c.name == *name)
+                .find_map(|c| decode_choice(&c.name, &c.value))
+        })
+    }
+
+    /// Writes Opendatasoft's `cookies_preferences` as its banner would for `choice`, and checks
+    /// that the store kept it.
+    async fn preset_ods_choice(&self, start: &Url, choice: Choice) -> Result<(), String> {
+        let allowed = choice == Choice::Accept;
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        let mut json = serde_json::Map::new();
+        for key in ODS_TRACKERS {
+            json.insert((*key).into(), serde_json::Value::Bool(allowed));
+        }
+        json.insert("timestamp".into(), (now.as_millis() as u64).into());
+        let value: String = url::form_urlencoded::byte_serialize(
+            serde_json::Value::Object(json).to_string().as_bytes(),
+        )
+        .collect::<String>()
+        .replace('+', "%20");
+        let origin = start.origin().ascii_serialization();
+        let cookie = CookieParam::builder()
+            .name(ODS_CHOICE_COOKIE)
+            .value(value)
+            .url(format!("{origin}/"))
+            .path("/")
+            .expires(TimeSinceEpoch::new(now.as_secs_f64() + ODS_CHOICE_SECONDS))
+            .build()
+            .map_err(|e| format!("cannot preset {ODS_CHOICE_COOKIE}: {e}"))?;
+        let params = SetCookiesParams::builder()
+            .cookie(cookie)
+            .browser_context_id(self.context.clone())
+            .build()
+            .map_err(|e| format!("cannot preset {ODS_CHOICE_COOKIE}: {e}"))?;
+        {
+            let browser = self.chromium.browser.read().await;
+            browser
+                .execute(params)
+                .await
+                .map_err(|e| format!("cannot preset {ODS_CHOICE_COOKIE}: {e}"))?;
+        }
+        let kept = self
+            .all_cookies()
+            .await
+            .into_iter()
+            .find(|c| c.name == ODS_CHOICE_COOKIE);
+        if let Some(c) = kept {
+            // The tool wrote it, not the site: it is no observation.
+            self.in_store
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert((c.name, c.domain, c.path));
+            Ok(())
+        } else {
+            Err(format!(
+                "the browser did not keep the preset {ODS_CHOICE_COOKIE}"
+            ))
+        }
+    }
+
+    async fn all_cookies(&self) -> Vec<Cookie> {
         let params = GetCookiesParams::builder()
             .browser_context_id(self.context.clone())
             .build();
-        let cookies = {
-            let browser = self.chromium.browser.read().await;
-            match browser.execute(params).await {
-                Ok(answer) => answer.result.cookies,
-                Err(error) => {
-                    tracing::debug!("reading the cookie store: {error}");
-                    return Vec::new();
-                }
+        let browser = self.chromium.browser.read().await;
+        match browser.execute(params).await {
+            Ok(answer) => answer.result.cookies.clone(),
+            Err(error) => {
+                tracing::debug!("reading the cookie store: {error}");
+                Vec::new()
             }
-        };
+        }
+    }
+
+    /// The cookies in the context's store that no earlier snapshot showed, as weak evidence
+    /// set by `page`.
+    async fn store_snapshot(&self, page: &Url) -> Vec<SetCookie> {
+        let cookies = self.all_cookies().await;
         let mut seen = self.in_store.lock().unwrap_or_else(|p| p.into_inner());
         let now = SystemTime::now();
         cookies

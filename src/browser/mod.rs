@@ -13,8 +13,11 @@
 //!   secure contexts: they stand in for the real HTTPS site, whose scripts may use secure-only
 //!   APIs such as CookieStore.
 
+pub(crate) mod autoconsent;
 pub(crate) mod consent;
 pub(crate) mod context;
+mod frames;
+mod hook;
 mod tab;
 
 use std::path::{Path, PathBuf};
@@ -50,6 +53,8 @@ pub(crate) struct BrowserOptions {
     pub resolve: Vec<ResolveRule>,
     /// Longest wait for one CDP command.
     pub command_timeout: Duration,
+    /// autoconsent's rules for `consent = "auto"`, when installed.
+    pub autoconsent: Option<std::sync::Arc<autoconsent::Autoconsent>>,
 }
 
 /// Why the browser engine could not start or go on.
@@ -110,6 +115,8 @@ pub(crate) struct Chromium {
     events: JoinHandle<()>,
     profile: Mutex<Option<tempfile::TempDir>>,
     user_agent: String,
+    /// autoconsent's rules, when installed.
+    pub(crate) autoconsent: Option<std::sync::Arc<autoconsent::Autoconsent>>,
 }
 
 impl Chromium {
@@ -162,6 +169,7 @@ impl Chromium {
             events,
             profile: Mutex::new(Some(profile)),
             user_agent,
+            autoconsent: options.autoconsent.clone(),
         })
     }
 
@@ -233,6 +241,9 @@ fn launch_args(resolve: &[ResolveRule]) -> Vec<String> {
         "password-store=basic",
         "use-mock-keychain",
         "disable-site-isolation-trials",
+        // Headless Chromium says `navigator.webdriver === true`; sites that hide their banner
+        // from bots, or load trackers only for people, would show an audit a different site.
+        "disable-blink-features=AutomationControlled",
         "disable-features=IsolateOrigins,site-per-process,Translate,HttpsUpgrades,\
          HttpsFirstBalancedModeAutoEnable,OptimizationHints,MediaRouter",
         "remote-debugging-port=0",
@@ -293,6 +304,7 @@ mod tests {
             &"unsafely-treat-insecure-origin-as-secure=http://portal.test:8080,http://cdn.test:443"
                 .to_string()
         ));
+        assert!(args.contains(&"disable-blink-features=AutomationControlled".to_string()));
         assert!(
             args.iter().all(|a| !a.starts_with("--")),
             "chromiumoxide adds the dashes"

@@ -16,7 +16,7 @@ use chromiumoxide::cdp::browser_protocol::dom_storage::{
 };
 use chromiumoxide::cdp::browser_protocol::network::{
     EventLoadingFailed, EventLoadingFinished, EventRequestWillBeSent, EventResponseReceived,
-    EventResponseReceivedExtraInfo, SetUserAgentOverrideParams,
+    EventResponseReceivedExtraInfo, Headers, SetExtraHttpHeadersParams, SetUserAgentOverrideParams,
 };
 use chromiumoxide::cdp::browser_protocol::page::{
     AddScriptToEvaluateOnNewDocumentParams, EventLoadEventFired, FrameTree, GetFrameTreeParams,
@@ -24,14 +24,14 @@ use chromiumoxide::cdp::browser_protocol::page::{
 };
 use chromiumoxide::cdp::browser_protocol::target::CreateTargetParams;
 use chromiumoxide::cdp::js_protocol::runtime::{
-    AddBindingParams, EvaluateParams, EventBindingCalled,
+    AddBindingParams, EvaluateParams, EventBindingCalled, EventExecutionContextCreated,
 };
 use futures_util::stream::{BoxStream, SelectAll, StreamExt};
 use url::Url;
 
+use super::hook::{HookReport, ReportKind, cut, header_cookies};
 use super::{BrowserError, Chromium};
 use crate::cookie::{CookieVia, SetCookie, StorageEvent, parse_set_cookie};
-use crate::text::truncate_at_char;
 use crate::types::StorageKind;
 
 /// The network counts as quiet after this long without a request starting or ending.
@@ -43,8 +43,6 @@ const QUIET_CAP: Duration = Duration::from_secs(3);
 const TICK: Duration = Duration::from_millis(50);
 /// At most this many script reports are kept per page, whatever a page does.
 const MAX_REPORTS: usize = 5_000;
-/// A cookie line longer than this is cut (browsers refuse more than 4 KiB anyway).
-const MAX_LINE: usize = 8 * 1024;
 
 /// How a tab behaves.
 #[derive(Debug, Clone)]
@@ -61,7 +59,29 @@ pub(crate) struct TabSettings {
     pub binding: String,
     /// The hook's source.
     pub hook: String,
+    /// A content script run in an isolated world of every frame (autoconsent), when the tab
+    /// makes a consent choice.
+    pub content_script: Option<ContentScript>,
+    /// Send Global Privacy Control: the `Sec-GPC: 1` header and `navigator.globalPrivacyControl`.
+    pub gpc: bool,
 }
+
+/// A script run in an isolated world of every frame before the page's own, reporting through
+/// a binding only that world sees.
+#[derive(Debug, Clone)]
+pub(crate) struct ContentScript {
+    /// The world's name.
+    pub world: String,
+    /// The binding's name.
+    pub binding: String,
+    /// The script.
+    pub source: String,
+}
+
+/// Makes `navigator.globalPrivacyControl` true before any page script runs, as in a browser
+/// that sends the signal.
+const GPC_SCRIPT: &str = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', \
+     { get: () => true, configurable: true });";
 
 /// The main document's fate.
 #[derive(Debug, Default, Clone)]
@@ -102,6 +122,12 @@ enum Event {
     Binding {
         name: String,
         payload: String,
+        context: i64,
+    },
+    Context {
+        id: i64,
+        frame: String,
+        default: bool,
     },
 }
 
@@ -125,10 +151,16 @@ struct Recorder {
     extras: Vec<ExtraInfo>,
     responses: HashMap<String, (String, i64)>,
     reports: Vec<String>,
+    /// Messages of the consent driver's binding, with the execution context that sent each.
+    consent_messages: Vec<(i64, String)>,
+    /// Each frame's main-world execution context, by frame id.
+    main_worlds: HashMap<String, i64>,
+    /// The frame of each execution context.
+    frame_of: HashMap<i64, String>,
 }
 
 impl Recorder {
-    fn absorb(&mut self, event: Event, binding: &str) {
+    fn absorb(&mut self, event: Event, binding: &str, consent_binding: Option<&str>) {
         let now = Instant::now();
         match event {
             Event::Request {
@@ -168,10 +200,24 @@ impl Recorder {
             Event::Load => {
                 self.loaded_at.get_or_insert(now);
             }
-            Event::Binding { name, payload } => {
+            Event::Binding {
+                name,
+                payload,
+                context,
+            } => {
                 if name == binding && self.reports.len() < MAX_REPORTS {
                     self.reports.push(payload);
+                } else if consent_binding == Some(name.as_str())
+                    && self.consent_messages.len() < MAX_REPORTS
+                {
+                    self.consent_messages.push((context, payload));
                 }
+            }
+            Event::Context { id, frame, default } => {
+                if default {
+                    self.main_worlds.insert(frame.clone(), id);
+                }
+                self.frame_of.insert(id, frame);
             }
         }
     }
@@ -217,7 +263,9 @@ type Events = SelectAll<BoxStream<'static, Event>>;
 /// One open tab of a browser context.
 pub(crate) struct Tab {
     page: Page,
-    events: Events,
+    /// In a mutex only to make the tab `Sync` (the streams are not): it is only ever reached
+    /// through `&mut self`, so it is never locked.
+    events: std::sync::Mutex<Events>,
     recorder: Recorder,
     settings: TabSettings,
     loader_id: Option<String>,
@@ -307,6 +355,24 @@ impl Tab {
                 .map(|e| Event::Binding {
                     name: e.name.clone(),
                     payload: e.payload.clone(),
+                    context: *e.execution_context_id.inner(),
+                })
+                .boxed(),
+        );
+        events.push(
+            page.event_listener::<EventExecutionContextCreated>()
+                .await?
+                .map(|e| {
+                    let aux = e.context.aux_data.as_ref();
+                    let field = |key: &str| aux.and_then(|a| a.get(key));
+                    Event::Context {
+                        id: *e.context.id.inner(),
+                        frame: field("frameId")
+                            .and_then(|f| f.as_str())
+                            .unwrap_or_default()
+                            .to_string(),
+                        default: field("isDefault").and_then(|d| d.as_bool()) == Some(true),
+                    }
                 })
                 .boxed(),
         );
@@ -316,12 +382,33 @@ impl Tab {
             settings.hook.clone(),
         ))
         .await?;
+        if let Some(script) = &settings.content_script {
+            let binding = AddBindingParams::builder()
+                .name(script.binding.clone())
+                .execution_context_name(script.world.clone())
+                .build()
+                .map_err(BrowserError::Cdp)?;
+            page.execute(binding).await?;
+            let install = AddScriptToEvaluateOnNewDocumentParams::builder()
+                .source(script.source.clone())
+                .world_name(script.world.clone())
+                .build()
+                .map_err(BrowserError::Cdp)?;
+            page.execute(install).await?;
+        }
+        if settings.gpc {
+            page.execute(AddScriptToEvaluateOnNewDocumentParams::new(GPC_SCRIPT))
+                .await?;
+            let headers = Headers::new(serde_json::json!({ "Sec-GPC": "1" }));
+            page.execute(SetExtraHttpHeadersParams::new(headers))
+                .await?;
+        }
         page.execute(SetUserAgentOverrideParams::new(settings.user_agent.clone()))
             .await?;
         page.execute(StorageEnable::default()).await?;
         Ok(Tab {
             page,
-            events,
+            events: std::sync::Mutex::new(events),
             recorder: Recorder::default(),
             settings: settings.clone(),
             loader_id: None,
@@ -412,8 +499,15 @@ impl Tab {
                 return;
             }
             let wait = TICK.min(deadline - now);
-            match tokio::time::timeout(wait, self.events.next()).await {
-                Ok(Some(event)) => self.recorder.absorb(event, &self.settings.binding),
+            match tokio::time::timeout(wait, self.events_mut().next()).await {
+                Ok(Some(event)) => self.recorder.absorb(
+                    event,
+                    &self.settings.binding,
+                    self.settings
+                        .content_script
+                        .as_ref()
+                        .map(|c| c.binding.as_str()),
+                ),
                 // Every listener closed: the tab is gone.
                 Ok(None) => return,
                 Err(_) => {}
@@ -421,44 +515,23 @@ impl Tab {
         }
     }
 
-    /// Takes in every event already delivered, without waiting.
-    fn drain(&mut self) {
-        while let Some(Some(event)) = futures_util::FutureExt::now_or_never(self.events.next()) {
-            self.recorder.absorb(event, &self.settings.binding);
-        }
+    fn events_mut(&mut self) -> &mut Events {
+        self.events.get_mut().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Clicks the first element matching `selector` once it exists, waiting for it at most
-    /// `wait`. Returns the page's clock (ms since the epoch) at the click.
-    pub(super) async fn click(&mut self, selector: &str, wait: Duration) -> Result<f64, String> {
-        let selector_json = serde_json::to_string(selector).unwrap_or_default();
-        let script = format!(
-            "(() => {{ const el = document.querySelector({selector_json}); \
-             if (!el) return null; const t = Date.now(); el.click(); return t; }})()"
-        );
-        let deadline = Instant::now() + wait;
-        loop {
-            let evaluate = EvaluateParams::builder()
-                .expression(script.clone())
-                .return_by_value(true)
-                .build()
-                .map_err(|e| e.to_string())?;
-            let answer = self
-                .page
-                .execute(evaluate)
-                .await
-                .map_err(|e| e.to_string())?;
-            if let Some(at) = answer.result.result.value.as_ref().and_then(|v| v.as_f64()) {
-                return Ok(at);
-            }
-            if Instant::now() >= deadline {
-                return Err(format!(
-                    "no element matches `{selector}` within {} s",
-                    wait.as_secs()
-                ));
-            }
-            let next = Instant::now() + Duration::from_millis(100);
-            self.pump_until(next.min(deadline), |_, _| false).await;
+    /// Takes in every event already delivered, without waiting.
+    fn drain(&mut self) {
+        while let Some(Some(event)) =
+            futures_util::FutureExt::now_or_never(self.events_mut().next())
+        {
+            self.recorder.absorb(
+                event,
+                &self.settings.binding,
+                self.settings
+                    .content_script
+                    .as_ref()
+                    .map(|c| c.binding.as_str()),
+            );
         }
     }
 
@@ -591,6 +664,28 @@ impl Tab {
         stored
     }
 
+    /// The page, for commands of the consent driver.
+    pub(super) fn page(&self) -> &Page {
+        &self.page
+    }
+
+    /// Waits up to `wait` for events (or until `done` holds), taking them in.
+    pub(super) async fn pump(&mut self, wait: Duration) {
+        self.pump_until(Instant::now() + wait, |_, _| false).await;
+    }
+
+    /// Takes the consent binding's messages received so far, with the context that sent each.
+    pub(super) fn take_consent_messages(&mut self) -> Vec<(i64, String)> {
+        self.drain();
+        std::mem::take(&mut self.recorder.consent_messages)
+    }
+
+    /// The main-world execution context of the frame `context` belongs to.
+    pub(super) fn main_world_of(&self, context: i64) -> Option<i64> {
+        let frame = self.recorder.frame_of.get(&context)?;
+        self.recorder.main_worlds.get(frame).copied()
+    }
+
     /// Requests the page made (every hop counted).
     pub(super) fn requests(&self) -> u64 {
         self.recorder.hops.values().map(|h| h.len() as u64).sum()
@@ -614,161 +709,9 @@ fn collect_origins(tree: &FrameTree, out: &mut Vec<String>) {
     }
 }
 
-/// The `Set-Cookie` lines of one hop's raw headers, blocked ones with the browser's reasons.
-fn header_cookies(
-    headers: &serde_json::Value,
-    blocked: &[(String, Vec<String>)],
-    set_by: &Url,
-) -> Vec<SetCookie> {
-    let Some(headers) = headers.as_object() else {
-        return Vec::new();
-    };
-    let header = |name: &str| {
-        headers
-            .iter()
-            .filter(|(key, _)| key.eq_ignore_ascii_case(name))
-            .filter_map(|(_, value)| value.as_str())
-            .collect::<Vec<_>>()
-    };
-    let date = header("date")
-        .first()
-        .and_then(|d| httpdate::parse_http_date(d).ok());
-    let mut lines: Vec<String> = header("set-cookie")
-        .iter()
-        .flat_map(|value| value.split('\n'))
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| cut(line, MAX_LINE))
-        .collect();
-    // A blocked line the headers did not show is still a cookie the site set.
-    for (line, _) in blocked {
-        let line = cut(line, MAX_LINE);
-        if !line.is_empty() && !lines.contains(&line) {
-            lines.push(line);
-        }
-    }
-    lines
-        .into_iter()
-        .map(|line| {
-            let refused = blocked
-                .iter()
-                .find(|(b, _)| cut(b, MAX_LINE) == line)
-                .map(|(_, reasons)| format!("blocked by Chromium: {}", reasons.join(", ")));
-            let mut cookie = SetCookie::header(line, set_by, date);
-            cookie.refused = refused;
-            cookie
-        })
-        .collect()
-}
-
-fn cut(s: &str, max: usize) -> String {
-    truncate_at_char(s, max).to_string()
-}
-
-/// One message of the hook, checked: the page could call the binding itself.
-struct HookReport {
-    kind: ReportKind,
-    document: Url,
-    script: Option<Url>,
-    at_ms: f64,
-}
-
-enum ReportKind {
-    Cookie {
-        raw: String,
-    },
-    Storage {
-        kind: StorageKind,
-        key: String,
-        length: usize,
-        origin: String,
-    },
-}
-
-impl HookReport {
-    fn parse(payload: &str) -> Option<HookReport> {
-        let value: serde_json::Value = serde_json::from_str(payload).ok()?;
-        let text = |key: &str| value.get(key).and_then(|v| v.as_str());
-        let web_url = |s: &str| {
-            Url::parse(s)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https"))
-        };
-        let document = web_url(text("doc")?)?;
-        let script = text("script").and_then(web_url);
-        let at_ms = value.get("at").and_then(|v| v.as_f64())?;
-        let kind = match text("t")? {
-            "cookie" => ReportKind::Cookie {
-                raw: cut(text("raw")?, MAX_LINE),
-            },
-            "storage" => ReportKind::Storage {
-                kind: match text("kind")? {
-                    "session" => StorageKind::Session,
-                    _ => StorageKind::Local,
-                },
-                key: cut(text("key")?, 1024),
-                length: value.get("len").and_then(|v| v.as_u64())? as usize,
-                origin: cut(text("origin")?, 1024),
-            },
-            _ => return None,
-        };
-        Some(HookReport {
-            kind,
-            document,
-            script,
-            at_ms,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn header_lines_are_split_and_blocked_ones_keep_their_reason() {
-        let headers = serde_json::json!({
-            "Set-Cookie": "a=1; Path=/\nb=2; Secure",
-            "date": "Wed, 21 Oct 2015 07:28:00 GMT",
-        });
-        let blocked = vec![
-            ("b=2; Secure".to_string(), vec!["SecureOnly".to_string()]),
-            (
-                "c=3; Domain=other.test".to_string(),
-                vec!["DomainMismatch".to_string()],
-            ),
-        ];
-        let url = Url::parse("http://portal.test/").unwrap();
-        let cookies = header_cookies(&headers, &blocked, &url);
-        let lines: Vec<_> = cookies.iter().map(|c| c.raw.as_str()).collect();
-        assert_eq!(
-            lines,
-            ["a=1; Path=/", "b=2; Secure", "c=3; Domain=other.test"]
-        );
-        assert_eq!(cookies[0].refused, None);
-        assert_eq!(
-            cookies[1].refused.as_deref(),
-            Some("blocked by Chromium: SecureOnly")
-        );
-        assert!(cookies[0].response_date.is_some());
-        assert_eq!(cookies[2].via, CookieVia::Header);
-    }
-
-    #[test]
-    fn hook_reports_are_checked() {
-        let good = r#"{"t":"cookie","raw":"a=1","doc":"http://p.test/x","script":"http://cdn.test/s.js","at":1000}"#;
-        let report = HookReport::parse(good).unwrap();
-        assert_eq!(report.script.unwrap().as_str(), "http://cdn.test/s.js");
-        assert!(matches!(report.kind, ReportKind::Cookie { raw } if raw == "a=1"));
-        for bad in [
-            "not json",
-            r#"{"t":"cookie","raw":"a=1","doc":"javascript:alert(1)","at":1}"#,
-            r#"{"t":"cookie","doc":"http://p.test/","at":1}"#,
-            r#"{"t":"other","raw":"a=1","doc":"http://p.test/","at":1}"#,
-            r#"{"t":"storage","kind":"local","key":"k","doc":"http://p.test/","at":1,"origin":"x"}"#,
-        ] {
-            assert!(HookReport::parse(bad).is_none(), "{bad}");
-        }
-    }
 
     #[test]
     fn a_page_settles_after_load_settle_time_and_quiet_network() {

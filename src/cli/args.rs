@@ -47,7 +47,7 @@ pub(super) enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub(super) enum Command {
     /// Audit every target of targets.toml and write `reports/<run-id>/report.json`.
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// What changed between two reports: cookies, attributes, declarations, findings.
     ///
     /// Exit 0, or 1 with --fail-on-change when anything changed; 2 when a file is not a report.
@@ -138,6 +138,11 @@ pub(super) struct AuditArgs {
     /// then /usr/bin/chromium and the like).
     #[arg(long, env = "CHROME", value_name = "PATH")]
     pub chromium: Option<PathBuf>,
+    /// The @duckduckgo/autoconsent package folder (…/node_modules/@duckduckgo/autoconsent),
+    /// used by consent = "auto"; looked for in ./node_modules and the global npm folders when
+    /// not given.
+    #[arg(long, env = "COOKIE_AUDIT_AUTOCONSENT", value_name = "DIR")]
+    pub autoconsent: Option<PathBuf>,
     /// Exit 1 when a finding at or above this severity exists.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,

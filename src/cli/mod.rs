@@ -26,7 +26,7 @@ pub fn main() -> ExitCode {
     let progress = matches!(cli.command, Command::Audit(_));
     let bars = output::init(cli.verbose, cli.quiet, cli.log_format, progress).map(Arc::new);
     let outcome = match cli.command {
-        Command::Audit(args) => commands::audit::run(args, bars),
+        Command::Audit(args) => commands::audit::run(*args, bars),
         Command::Charter(args) => commands::charter::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Render(args) => commands::render::run(args),

@@ -43,9 +43,16 @@ pub(super) fn init(verbose: u8, quiet: bool, format: LogFormat, progress: bool) 
         tracing::Level::DEBUG | tracing::Level::TRACE => tracing::Level::INFO,
         other => other,
     };
+    // Its handler warns of every protocol message newer than its bindings ("WS Invalid
+    // message"): events it cannot read and we do not use, noise in a cron job's log.
+    let handler = match level {
+        tracing::Level::TRACE => tracing::Level::DEBUG,
+        _ => tracing::Level::ERROR,
+    };
     let filter = Targets::new()
         .with_default(level)
-        .with_target("chromiumoxide", chromiumoxide);
+        .with_target("chromiumoxide", chromiumoxide)
+        .with_target("chromiumoxide::handler", handler);
     let builder = tracing_subscriber::fmt()
         .with_writer(|| RedactingWriter(LogWriter))
         .with_max_level(level)

@@ -22,7 +22,7 @@ use std::path::Path;
 pub(crate) use error::ConfigError;
 pub(crate) use targets_list::parse_targets_list;
 pub(crate) use types::{
-    CharterSource, Config, ConsentSelectors, CrawlSettings, DEFAULT_USER_AGENT, Target,
+    CharterSource, ClickStep, Config, ConsentPlan, CrawlSettings, DEFAULT_USER_AGENT, Target,
 };
 
 use walk::parse_document;

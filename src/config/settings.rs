@@ -12,7 +12,7 @@ use super::consent::consent;
 use super::error::ConfigError;
 use super::source::{Source, Value};
 use super::types::{CrawlSettings, DEFAULT_USER_AGENT};
-use super::values::{NumberRule, keyword, number, user_agent};
+use super::values::{NumberRule, boolean, keyword, number, user_agent};
 
 /// Highest accepted `concurrency`: beyond this an audit stops being polite to
 /// the site it inspects.
@@ -150,4 +150,5 @@ crawl_settings! {
     target_timeout_secs = DEFAULT_TARGET_TIMEOUT_SECS, 1..=MAX_TIMEOUT_SECS;
     max_queries_per_path = DEFAULT_MAX_QUERIES_PER_PATH, 0..=MAX_PAGES_LIMIT;
     consent = None, Custom(|src, _, value| consent(src, value));
+    gpc = false, Custom(boolean);
 }

@@ -14,15 +14,6 @@ pub(crate) const DEFAULT_USER_AGENT: &str = concat!(
     " (automated cookie audit)"
 );
 
-/// Selectors of the Opendatasoft portal's banner; each lists several class
-/// names for the same button so that one preset fits portals whose markup differs.
-const OPENDATASOFT_ACCEPT: &str = ".ods-cookies-banner__button--accept, \
-                                   .ods-cookie-consent__accept, \
-                                   button[data-consent=\"accept\"]";
-const OPENDATASOFT_REJECT: &str = ".ods-cookies-banner__button--refuse, \
-                                   .ods-cookie-consent__refuse, \
-                                   button[data-consent=\"refuse\"]";
-
 /// Where a site's published cookie charter lives; local files let an auditor
 /// keep a dated copy when the online version keeps changing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,26 +25,32 @@ pub(crate) enum CharterSource {
     File(PathBuf),
 }
 
-/// CSS selectors of a consent banner's buttons; with them the browser engine audits a target
-/// without interaction, after refusing, and after accepting.
+/// One thing to click on the way to a consent choice.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ConsentSelectors {
-    /// The button that accepts every cookie.
-    pub accept: String,
-    /// The button that refuses every cookie that needs consent.
-    pub reject: String,
+pub(crate) enum ClickStep {
+    /// The first visible, enabled element matching a CSS selector, looked for in the page, its
+    /// open shadow roots and its frames.
+    Css(String),
+    /// The first visible, enabled button or link whose text is this (case and spacing aside).
+    Text(String),
 }
 
-impl ConsentSelectors {
-    /// The buttons of the banner Opendatasoft portals share, written
-    /// `consent = "opendatasoft"` in `targets.toml`, so the many portals built
-    /// on it need no hand-written selectors.
-    pub(crate) fn opendatasoft() -> Self {
-        Self {
-            accept: OPENDATASOFT_ACCEPT.to_owned(),
-            reject: OPENDATASOFT_REJECT.to_owned(),
-        }
-    }
+/// How the browser engine makes a consent choice; with one, a target is audited without
+/// interaction, after refusing and after accepting, to show what each choice really changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ConsentPlan {
+    /// The tool finds the banner itself: a consent-automation rule library when installed, then
+    /// its own rules (the Opendatasoft banner, buttons named like "Tout refuser").
+    Auto,
+    /// The Opendatasoft platform's banner, falling back to presetting its choice cookie.
+    Opendatasoft,
+    /// The user's own steps, clicked in order.
+    Steps {
+        /// The steps that accept every cookie.
+        accept: Vec<ClickStep>,
+        /// The steps that refuse every cookie that needs consent.
+        reject: Vec<ClickStep>,
+    },
 }
 
 /// Crawl limits and manners; one set applies per target so a fragile site can
@@ -87,10 +84,13 @@ pub(crate) struct CrawlSettings {
     /// Most distinct query strings queued for one path (`/calendar?page=…`), so that a link trap
     /// cannot fill the page budget alone.
     pub max_queries_per_path: usize,
-    /// With the browser engine, the consent banner's buttons; when set, the
+    /// With the browser engine, how the consent banner is driven; when set, the
     /// target is audited without interaction, after refusing and after
     /// accepting, to show what each choice really changes.
-    pub consent: Option<ConsentSelectors>,
+    pub consent: Option<ConsentPlan>,
+    /// With the browser engine, one more phase in a fresh context that sends Global Privacy
+    /// Control (`Sec-GPC: 1`) and clicks nothing.
+    pub gpc: bool,
 }
 
 /// One site to audit, with `[defaults]` already merged in so later stages

@@ -155,6 +155,19 @@ pub(super) fn string<'v>(
     })
 }
 
+/// `true` or `false`.
+pub(super) fn boolean(src: &Source<'_>, key: &str, value: &Value<'_>) -> Result<bool, ConfigError> {
+    value.get_ref().as_bool().ok_or_else(|| {
+        type_error(
+            src,
+            &format!("`{key}`"),
+            value,
+            "`true` or `false`",
+            &format!("write {key} = true or {key} = false, without quotes"),
+        )
+    })
+}
+
 fn has_control_chars(text: &str) -> bool {
     text.chars().any(char::is_control)
 }

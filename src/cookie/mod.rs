@@ -1,6 +1,7 @@
 //! Cookie vocabulary shared by both engines and the observations: `Set-Cookie` lines, the
 //! dates in them, and the sightings a crawl hands on.
 
+pub mod choice;
 pub mod date;
 mod set_cookie;
 mod sighting;

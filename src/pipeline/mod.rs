@@ -23,7 +23,7 @@ use crate::crawl::{Crawler, CrawlerError, Progress};
 use crate::types::{
     Charter, Engine, Report, Run, SCHEMA_VERSION, TargetReport, TargetStatus, Tool, Totals,
 };
-use target::{Crawled, TargetRun, target_report, visit_target};
+use target::{Crawled, Evidence, TargetRun, target_report, visit_target};
 
 /// How a run goes, beyond each target's own settings.
 #[derive(Debug, Clone)]
@@ -50,6 +50,8 @@ pub(crate) struct AuditOptions {
     pub record_values: bool,
     /// Told of targets and pages as they go (the command line's progress bars).
     pub progress: Option<Arc<dyn Progress>>,
+    /// Where consent screenshots are written during the run; moved beside report.json after.
+    pub evidence_dir: Option<std::path::PathBuf>,
     /// Cancelled to stop the run early (SIGINT, SIGTERM): every target stops where it is and
     /// the report holds what was done, marked partial.
     pub interrupt: CancellationToken,
@@ -129,6 +131,7 @@ async fn audit_targets(
         let record_values = options.record_values;
         let interrupt = options.interrupt.clone();
         let progress = options.progress.clone();
+        let evidence = options.evidence_dir.clone();
         let task = tasks.spawn(async move {
             let _slot = slot;
             let stop = Stop::on(interrupt)
@@ -143,6 +146,7 @@ async fn audit_targets(
                 stop: &stop,
                 record_values,
                 progress: progress.clone(),
+                evidence: evidence.as_deref().map(|dir| Evidence { dir, index }),
             };
             let mut report = visit_target(&run, target).await;
             if let Some(progress) = &progress {

@@ -1,23 +1,25 @@
 //! One target: its crawl (HTTP, or the browser once per consent phase), its charter, and its
 //! part of the report.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use url::Url;
 
+use crate::browser::Chromium;
+use crate::browser::consent::{self, Choice};
 use crate::browser::context::BrowserPages;
-use crate::browser::{Chromium, consent};
 use crate::charter::discover::{DocumentSource, find_charter};
-use crate::config::Target;
+use crate::config::{ClickStep, ConsentPlan, Target};
 use crate::cookie::Sighting;
 use crate::crawl::stop::Stop;
 use crate::crawl::{CrawlOutcome, Crawler, Document, PageLoader, Progress, Session};
 use crate::observe::{ObservationBook, Observations};
 use crate::site::Site;
 use crate::types::{
-    Charter, ConsentReport, Crawl, CrawlStop, Engine, Page, Phase, PhaseOutcome, TargetReport,
-    TargetStatus,
+    Charter, ConsentChoice, ConsentReport, Crawl, CrawlStop, Engine, Page, Phase, PhaseOutcome,
+    Screenshot, ScreenshotMoment, TargetReport, TargetStatus,
 };
 
 /// What every target of a run is audited with.
@@ -27,6 +29,68 @@ pub(super) struct TargetRun<'r> {
     pub(super) stop: &'r Stop,
     pub(super) record_values: bool,
     pub(super) progress: Option<Arc<dyn Progress>>,
+    /// Where consent screenshots go, when they are kept.
+    pub(super) evidence: Option<Evidence<'r>>,
+}
+
+/// The folder consent screenshots are written to, and the target's place in the run (file
+/// names must differ between targets whose names fold to the same text).
+#[derive(Clone, Copy)]
+pub(super) struct Evidence<'r> {
+    pub(super) dir: &'r Path,
+    pub(super) index: usize,
+}
+
+impl Evidence<'_> {
+    /// Writes one screenshot; the report's reference to it, or None when it cannot be kept.
+    fn keep(
+        &self,
+        target: &str,
+        phase: Phase,
+        moment: ScreenshotMoment,
+        jpeg: &[u8],
+    ) -> Option<Screenshot> {
+        let slug: String = target
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .take(40)
+            .collect();
+        let moment_name = match moment {
+            ScreenshotMoment::Banner => "banner",
+            ScreenshotMoment::AfterChoice => "after",
+        };
+        let name = format!(
+            "{:03}-{slug}-{}-{moment_name}.jpg",
+            self.index + 1,
+            phase_name(phase)
+        );
+        match std::fs::write(self.dir.join(&name), jpeg) {
+            Ok(()) => Some(Screenshot {
+                moment,
+                file: format!("screenshots/{name}"),
+                bytes: jpeg.len() as u64,
+            }),
+            Err(error) => {
+                tracing::warn!(target = %target, "cannot keep a consent screenshot: {error}");
+                None
+            }
+        }
+    }
+}
+
+fn phase_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::None => "none",
+        Phase::Reject => "reject",
+        Phase::Accept => "accept",
+        Phase::Gpc => "gpc",
+    }
 }
 
 /// Crawls one target and reads its charter: everything its findings are judged from.
@@ -155,55 +219,52 @@ async fn crawl_in_browser(
     book: &Mutex<ObservationBook>,
 ) -> (Crawled, Charter) {
     let started = Instant::now();
-    let with_phases = target.settings.consent.is_some();
+    let plan = target.settings.consent.as_ref();
+    let phases = consent::phases(plan, target.settings.gpc);
+    let with_phases = phases.len() > 1;
     let mut crawled: Option<Crawled> = None;
     let mut charter = None;
-    let mut phases = Vec::new();
+    let mut outcomes = Vec::new();
+    let mut cmp = None;
     let mut stopped = None;
-    for (phase, selector) in consent::phases(target.settings.consent.as_ref()) {
+    for phase in phases {
         let ran = match run.stop.reason() {
             Some(reason) => {
                 stopped = Some(reason);
-                PhaseRun::NotCrawled {
-                    clicked: false,
-                    error: Some(format!("not run: {reason}")),
-                }
+                PhaseRun::not_crawled(format!("not run: {reason}"))
             }
-            None => run_phase(run, chromium, target, book, phase, selector).await,
+            None => run_phase(run, chromium, target, book, phase).await,
         };
-        let (clicked, error, outcome) = match ran {
-            PhaseRun::NoContext(why) if phase == Phase::None => {
-                return (Crawled::failed(why), Charter::not_found("not looked for"));
-            }
-            PhaseRun::NoContext(why) => (false, Some(why), None),
-            PhaseRun::NotCrawled { clicked, error } => (clicked, error, None),
-            PhaseRun::Crawled {
-                outcome,
-                clicked,
-                error,
-                charter: read,
-            } => {
-                charter = charter.or(read);
-                (clicked, error, Some(outcome))
-            }
+        let PhaseRun {
+            made,
+            outcome,
+            charter: read,
+        } = ran;
+        if made.no_context && phase == Phase::None {
+            let why = made.error.unwrap_or_default();
+            return (Crawled::failed(why), Charter::not_found("not looked for"));
+        }
+        charter = charter.or(read);
+        cmp = cmp.or(made.cmp.clone());
+        let mut report = PhaseOutcome {
+            phase,
+            clicked: made.clicked,
+            error: made.error,
+            pages: 0,
+            method: made.method,
+            steps: made.steps,
+            choice: made.choice,
+            screenshots: made.screenshots,
         };
         let Some(outcome) = outcome else {
-            phases.push(PhaseOutcome {
-                phase,
-                clicked,
-                error,
-                pages: 0,
-            });
+            outcomes.push(report);
             continue;
         };
         stopped = stopped.or(outcome.stopped);
         let unreachable = outcome.failure.is_some();
-        phases.push(PhaseOutcome {
-            phase,
-            clicked,
-            error: error.or_else(|| outcome.failure.clone()),
-            pages: outcome.pages.len() as u32,
-        });
+        report.pages = outcome.pages.len() as u32;
+        report.error = report.error.or_else(|| outcome.failure.clone());
+        outcomes.push(report);
         Crawled::add_phase(&mut crawled, outcome, with_phases.then_some(phase));
         // A site that cannot be reached will not be reached by clicking either.
         if unreachable && phase == Phase::None {
@@ -217,74 +278,140 @@ async fn crawl_in_browser(
     });
     crawled.outcome.duration = started.elapsed();
     crawled.outcome.stopped = stopped;
-    if let Some(selectors) = &target.settings.consent {
+    if with_phases {
+        let (mode, accept, reject) = describe_plan(plan);
         crawled.consent = Some(ConsentReport {
-            accept: selectors.accept.clone(),
-            reject: selectors.reject.clone(),
-            phases,
+            mode,
+            accept,
+            reject,
+            cmp,
+            phases: outcomes,
         });
     }
     let charter = charter.unwrap_or_else(|| Charter::not_found("not looked for"));
     (crawled, charter)
 }
 
-/// How one consent phase went.
-// At most three of these live per target, one at a time: boxing the crawl would buy nothing.
-#[allow(clippy::large_enum_variant)]
-enum PhaseRun {
-    /// Chromium could not give the phase a fresh context.
-    NoContext(String),
-    /// The phase ended before crawling: the choice could not be made.
-    NotCrawled {
-        clicked: bool,
-        error: Option<String>,
-    },
-    /// The phase crawled the site (the charter is read in the no-choice phase only).
-    Crawled {
-        outcome: CrawlOutcome,
-        clicked: bool,
-        error: Option<String>,
-        charter: Option<Charter>,
-    },
+/// The plan as the report names it: its mode, then the accept and reject actions.
+fn describe_plan(plan: Option<&ConsentPlan>) -> (String, String, String) {
+    let steps = |steps: &[ClickStep]| {
+        steps
+            .iter()
+            .map(|step| match step {
+                ClickStep::Css(css) => css.clone(),
+                ClickStep::Text(text) => format!("text {text:?}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" → ")
+    };
+    match plan {
+        None => ("none".into(), String::new(), String::new()),
+        Some(ConsentPlan::Auto) => ("auto".into(), "auto".into(), "auto".into()),
+        Some(ConsentPlan::Opendatasoft) => (
+            "opendatasoft".into(),
+            "opendatasoft".into(),
+            "opendatasoft".into(),
+        ),
+        Some(ConsentPlan::Steps { accept, reject }) => {
+            ("steps".into(), steps(accept), steps(reject))
+        }
+    }
 }
 
-/// One consent phase: a fresh context, the choice made (unless `Phase::None`), then the crawl.
+/// How one phase went, as far as its choice goes.
+#[derive(Default)]
+struct ChoiceMade {
+    /// Chromium could not give the phase a fresh context.
+    no_context: bool,
+    clicked: bool,
+    error: Option<String>,
+    method: Option<String>,
+    cmp: Option<String>,
+    steps: Vec<String>,
+    choice: Option<ConsentChoice>,
+    screenshots: Vec<Screenshot>,
+}
+
+/// One phase: its choice, and its crawl unless the choice could not be made (the charter is
+/// read in the no-choice phase only).
+struct PhaseRun {
+    made: ChoiceMade,
+    outcome: Option<CrawlOutcome>,
+    charter: Option<Charter>,
+}
+
+impl PhaseRun {
+    fn not_crawled(error: String) -> PhaseRun {
+        PhaseRun {
+            made: ChoiceMade {
+                error: Some(error),
+                ..ChoiceMade::default()
+            },
+            outcome: None,
+            charter: None,
+        }
+    }
+}
+
+/// One phase: a fresh context, the choice made (for `reject` and `accept`), then the crawl.
 async fn run_phase(
     run: &TargetRun<'_>,
     chromium: &Arc<Chromium>,
     target: &Target,
     book: &Mutex<ObservationBook>,
     phase: Phase,
-    selector: Option<&str>,
 ) -> PhaseRun {
     let stop = run.stop;
     set_phase(book, phase);
-    let pages = match BrowserPages::new(chromium.clone(), &target.settings).await {
+    let gpc = phase == Phase::Gpc;
+    let pages = match BrowserPages::new(chromium.clone(), &target.settings, gpc).await {
         Ok(pages) => pages,
-        Err(error) => return PhaseRun::NoContext(format!("browser: {error}")),
+        Err(error) => {
+            let mut ran = PhaseRun::not_crawled(format!("browser: {error}"));
+            ran.made.no_context = true;
+            return ran;
+        }
     };
     let session = run
         .crawler
         .session_with(target, pages)
         .stopping_on(stop.clone())
         .reporting_to(run.progress.clone());
-    let (mut clicked, mut error) = (false, None);
-    if let Some(selector) = selector {
+    let mut made = ChoiceMade::default();
+    if let (Some(choice), Some(plan)) = (Choice::of(phase), target.settings.consent.as_ref()) {
         match stop
-            .run(session.pages().give_consent(&target.url, selector))
+            .run(session.pages().give_consent(&target.url, plan, choice))
             .await
         {
             Ok(step) => {
                 step.sightings.iter().for_each(|s| record(book, s));
-                (clicked, error) = (step.clicked, step.error);
+                made = ChoiceMade {
+                    clicked: step.clicked,
+                    error: step.error,
+                    method: step.method,
+                    cmp: step.cmp,
+                    steps: step.steps,
+                    screenshots: step
+                        .screenshots
+                        .iter()
+                        .filter_map(|(moment, jpeg)| {
+                            run.evidence?.keep(&target.name, phase, *moment, jpeg)
+                        })
+                        .collect(),
+                    ..ChoiceMade::default()
+                };
             }
-            Err(reason) => error = Some(format!("not run: {reason}")),
+            Err(reason) => made.error = Some(format!("not run: {reason}")),
         }
-        if !clicked {
+        if !made.clicked {
             // Crawling on would file a no-choice visit under a choice nobody made.
-            tracing::warn!(target = %target.name, ?phase, "consent not given, phase skipped: {}", error.as_deref().unwrap_or(""));
+            tracing::warn!(target = %target.name, ?phase, "consent not given, phase skipped: {}", made.error.as_deref().unwrap_or(""));
             session.pages().dispose().await;
-            return PhaseRun::NotCrawled { clicked, error };
+            return PhaseRun {
+                made,
+                outcome: None,
+                charter: None,
+            };
         }
     }
     let mut outcome = session.crawl(|sighting| record(book, &sighting)).await;
@@ -293,12 +420,15 @@ async fn run_phase(
     } else {
         None
     };
+    if Choice::of(phase).is_some() {
+        // What the consent manager recorded, once the whole phase has run.
+        made.choice = session.pages().choice_cookie().await;
+    }
     outcome.requests = session.requests() + session.pages().requests();
     session.pages().dispose().await;
-    PhaseRun::Crawled {
-        outcome,
-        clicked,
-        error,
+    PhaseRun {
+        made,
+        outcome: Some(outcome),
         charter,
     }
 }

@@ -38,6 +38,10 @@ pub enum FindingKind {
     MalformedSetCookie,
     /// No readable cookie charter was found.
     CharterMissing,
+    /// A consent phase could not be run, so what a choice changes is unknown.
+    ConsentNotTested,
+    /// A cookie that needs consent was set while the browser sent Global Privacy Control.
+    SetDespiteGpc,
     /// A kind this version does not know: a report written by a newer version still loads.
     #[serde(untagged)]
     Other(String),
@@ -56,6 +60,8 @@ impl FindingKind {
             Self::InsecureAttributes => "insecure_attributes",
             Self::MalformedSetCookie => "malformed_set_cookie",
             Self::CharterMissing => "charter_missing",
+            Self::ConsentNotTested => "consent_not_tested",
+            Self::SetDespiteGpc => "set_despite_gpc",
             Self::Other(kind) => kind,
         }
     }
@@ -73,6 +79,8 @@ impl FindingKind {
             Self::InsecureAttributes => "Insecure attributes",
             Self::MalformedSetCookie => "Malformed Set-Cookie header",
             Self::CharterMissing => "No readable cookie charter",
+            Self::ConsentNotTested => "Consent phase not tested",
+            Self::SetDespiteGpc => "Set despite Global Privacy Control",
             Self::Other(kind) => kind,
         }
     }

@@ -6,6 +6,7 @@
 //! seconds. The types are split by subject; every one is re-exported here.
 
 mod charter;
+mod consent;
 mod diff;
 mod finding;
 mod observed;
@@ -13,6 +14,7 @@ mod report;
 mod settings;
 
 pub use charter::*;
+pub use consent::*;
 pub use diff::*;
 pub use finding::*;
 pub use observed::*;

@@ -24,6 +24,8 @@ pub enum Phase {
     Reject,
     /// After accepting.
     Accept,
+    /// No interaction, in a browser sending Global Privacy Control (`Sec-GPC: 1`).
+    Gpc,
 }
 
 /// The `SameSite` attribute.

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::charter::Charter;
+use super::consent::ConsentChoice;
 use super::diff::ReportDiff;
 use super::finding::{Finding, SeverityCounts};
 use super::observed::{MalformedSetCookie, ObservedCookie, Phase, StorageEntry};
@@ -112,15 +113,26 @@ pub struct TargetReport {
     pub consent: Option<ConsentReport>,
 }
 
-/// The consent phases of one target: which buttons were clicked and whether that worked.
+/// The consent phases of one target: how the banner was driven and whether each choice worked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentReport {
-    /// The CSS selector of the accept button.
+    /// How the banner was to be found: `auto`, `opendatasoft` or `steps` (the user's selectors).
+    #[serde(default = "steps_mode")]
+    pub mode: String,
+    /// The accept action as configured: the steps, or the mode's name.
     pub accept: String,
-    /// The CSS selector of the reject button.
+    /// The reject action as configured: the steps, or the mode's name.
     pub reject: String,
-    /// One entry per phase, in the order audited (`none`, `reject`, `accept`).
+    /// The consent manager found (`tarteaucitron`, `opendatasoft`, an autoconsent rule's name…);
+    /// null when none was recognised.
+    #[serde(default)]
+    pub cmp: Option<String>,
+    /// One entry per phase, in the order audited (`none`, `reject`, `accept`, then `gpc`).
     pub phases: Vec<PhaseOutcome>,
+}
+
+fn steps_mode() -> String {
+    "steps".to_owned()
 }
 
 /// One consent phase.
@@ -128,12 +140,50 @@ pub struct ConsentReport {
 pub struct PhaseOutcome {
     /// Which phase.
     pub phase: Phase,
-    /// True when the phase's button was found and clicked (always false for `none`).
+    /// True only when the choice took effect: the rule's self-test passed, the consent manager
+    /// wrote its choice cookie, or the banner closed after the last click (always false for
+    /// `none` and `gpc`).
     pub clicked: bool,
-    /// Why the button could not be clicked, or the phase not crawled.
+    /// Why the choice could not be made, or the phase not crawled.
     pub error: Option<String>,
     /// Pages visited in this phase.
     pub pages: u32,
+    /// How the choice was made: `autoconsent` (with the rule in `cmp`), `rule:opendatasoft`,
+    /// `text` (a button named like "Tout refuser"), `steps` (the configured selectors) or
+    /// `preset-cookie` (the choice cookie written before the phase); null when none was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// What was clicked, in order, as a person would name it (`button "Tout refuser"`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<String>,
+    /// The consent manager's own choice cookie after the phase, decoded, when its format is
+    /// known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<ConsentChoice>,
+    /// Screenshots taken in this phase, as files beside `report.json`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub screenshots: Vec<Screenshot>,
+}
+
+/// When a consent screenshot was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreenshotMoment {
+    /// The banner as found, before any click.
+    Banner,
+    /// The page once the choice was made.
+    AfterChoice,
+}
+
+/// One screenshot of a consent phase (JPEG, the viewport only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Screenshot {
+    /// When it was taken.
+    pub moment: ScreenshotMoment,
+    /// The file, relative to the directory of `report.json`.
+    pub file: String,
+    /// Its size in bytes.
+    pub bytes: u64,
 }
 
 /// The crawl of one target.

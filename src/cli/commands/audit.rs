@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::runtime;
 use crate::audit::catalog::Catalog;
+use crate::browser::autoconsent::Autoconsent;
 use crate::cli::args::{AuditArgs, Shard};
 use crate::cli::exit::{EXIT_ALL_FAILED, EXIT_FINDINGS, EXIT_OK, Failure, Outcome};
 use crate::cli::output::{self, say};
@@ -38,6 +39,7 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
     };
     let baseline = load_baseline(&args).map_err(Failure::usage)?;
     let catalog = load_catalog(args.cookie_db.as_deref()).map_err(Failure::usage)?;
+    let autoconsent = load_autoconsent(&args, &targets).map_err(Failure::usage)?;
     // Taken before anything is crawled, held until the report is written.
     let _lock = crate::report::lock::lock(&args.out).map_err(Failure::usage)?;
     let runtime = runtime(tokio::runtime::Builder::new_multi_thread())?;
@@ -64,6 +66,7 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
             executable: args.chromium.clone(),
             resolve: Vec::new(),
             command_timeout: std::time::Duration::from_secs(30),
+            autoconsent,
         },
         parallel_targets: args.parallel_targets as usize,
         record_values: args.record_values,
@@ -71,6 +74,7 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
             .clone()
             .map(|bars| bars as Arc<dyn crate::crawl::Progress>),
         interrupt,
+        evidence_dir: None,
     };
     let mut report = runtime
         .block_on(pipeline::audit(targets, &options))
@@ -195,6 +199,41 @@ pub(crate) fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
         }
     }
     EXIT_OK
+}
+
+/// autoconsent's rules, when a target drives its banner with `consent = "auto"`: a folder the
+/// user named must hold them; otherwise their absence is said once and the tool's own rules
+/// carry on alone.
+fn load_autoconsent(
+    args: &AuditArgs,
+    targets: &[Target],
+) -> Result<Option<Arc<Autoconsent>>, String> {
+    let wanted = targets.iter().any(|t| {
+        t.settings.engine == Engine::Browser
+            && matches!(t.settings.consent, Some(crate::config::ConsentPlan::Auto))
+    });
+    if !wanted {
+        return Ok(None);
+    }
+    match Autoconsent::find(args.autoconsent.as_deref()) {
+        Err(error) => Err(error.to_string()),
+        Ok(None) => {
+            eprintln!(
+                "warning: consent = \"auto\": @duckduckgo/autoconsent not found; using the \
+                 tool's own rules only (install: npm install @duckduckgo/autoconsent, or name \
+                 its folder with --autoconsent)"
+            );
+            Ok(None)
+        }
+        Ok(Some(package)) => {
+            tracing::info!(
+                dir = %package.dir.display(),
+                version = package.version.as_deref().unwrap_or("?"),
+                "autoconsent loaded"
+            );
+            Ok(Some(Arc::new(package)))
+        }
+    }
 }
 
 fn load_targets(args: &AuditArgs) -> Result<Vec<Target>, String> {

@@ -61,10 +61,10 @@ fn settle_ms_out_of_range_is_rejected() {
     }
 }
 
-fn selectors(accept: &str, reject: &str) -> Option<ConsentSelectors> {
-    Some(ConsentSelectors {
-        accept: accept.to_owned(),
-        reject: reject.to_owned(),
+fn selectors(accept: &str, reject: &str) -> Option<ConsentPlan> {
+    Some(ConsentPlan::Steps {
+        accept: vec![ClickStep::Css(accept.to_owned())],
+        reject: vec![ClickStep::Css(reject.to_owned())],
     })
 }
 
@@ -125,30 +125,80 @@ fn consent_may_also_be_written_as_a_sub_table_or_dotted_keys() {
 }
 
 #[test]
-fn opendatasoft_preset_gives_its_banner_selectors() {
-    let config = parse_ok(&doc(&[
-        "[defaults]",
-        "consent = \"opendatasoft\"",
-        "[[target]]",
-        "name = \"site\"",
-        "url = \"https://example.org/\"",
-    ]));
-    let expected = selectors(
-        ".ods-cookies-banner__button--accept, .ods-cookie-consent__accept, \
-         button[data-consent=\"accept\"]",
-        ".ods-cookies-banner__button--refuse, .ods-cookie-consent__refuse, \
-         button[data-consent=\"refuse\"]",
-    );
-    assert_eq!(config.targets[0].settings.consent, expected);
-    assert_eq!(Some(ConsentSelectors::opendatasoft()), expected);
+fn presets_name_the_tool_s_own_ways_to_find_the_banner() {
+    for (written, expected) in [
+        ("auto", ConsentPlan::Auto),
+        ("opendatasoft", ConsentPlan::Opendatasoft),
+    ] {
+        let config = parse_ok(&doc(&[
+            "[defaults]",
+            &format!("consent = \"{written}\""),
+            "gpc = true",
+            "[[target]]",
+            "name = \"site\"",
+            "url = \"https://example.org/\"",
+        ]));
+        assert_eq!(config.targets[0].settings.consent, Some(expected));
+        assert!(config.targets[0].settings.gpc);
+    }
+    assert!(!parse_ok(&target_with("")).targets[0].settings.gpc);
 }
 
 #[test]
-fn opendatasoft_selectors_are_valid_css() {
-    let preset = ConsentSelectors::opendatasoft();
-    for selector in [&preset.accept, &preset.reject] {
-        assert!(scraper::Selector::parse(selector).is_ok(), "{selector}");
+fn steps_mix_selectors_and_button_texts() {
+    let config = parse_ok(&target_with(
+        "consent = { accept = \"#ok\", reject = [\"#settings\", { text = \"Tout refuser\" }, \"#save\"] }",
+    ));
+    assert_eq!(
+        config.targets[0].settings.consent,
+        Some(ConsentPlan::Steps {
+            accept: vec![ClickStep::Css("#ok".into())],
+            reject: vec![
+                ClickStep::Css("#settings".into()),
+                ClickStep::Text("Tout refuser".into()),
+                ClickStep::Css("#save".into()),
+            ],
+        })
+    );
+}
+
+#[test]
+fn bad_steps_are_named() {
+    let cases = [
+        (
+            "consent = { accept = \"#ok\", reject = [] }",
+            "`consent.reject` has no steps",
+        ),
+        (
+            "consent = { accept = \"#ok\", reject = [{ txt = \"Non\" }] }",
+            "unknown key `txt` in a step of `consent.reject`",
+        ),
+        (
+            "consent = { accept = \"#ok\", reject = [{ text = \" \" }] }",
+            "the `text` of a step of `consent.reject` must be 1 to 1000 bytes long",
+        ),
+        (
+            "consent = { accept = \"#ok\", reject = [1] }",
+            "`consent.reject` must be a CSS selector, or a list of steps, found the number 1",
+        ),
+        (
+            "gpc = \"yes\"",
+            "`gpc` must be `true` or `false`, found the string \"yes\"",
+        ),
+        ("consent = \"autoo\"", "unknown consent preset \"autoo\""),
+    ];
+    for (line, message) in cases {
+        let err = parse_err(&target_with(line));
+        assert_eq!(err.message(), message, "{line}");
     }
+    let nine = ["\"#a\""; 9].join(", ");
+    let err = parse_err(&target_with(&format!(
+        "consent = {{ accept = \"#ok\", reject = [{nine}] }}"
+    )));
+    assert_eq!(
+        err.message(),
+        "`consent.reject` has 9 steps; at most 8 are allowed"
+    );
 }
 
 #[test]
@@ -213,8 +263,10 @@ fn consent_errors_point_at_the_value() {
         (
             target_with("consent = { accept = 1, reject = \"#r\" }"),
             (4, 22),
-            "`consent.accept` must be a string, found the number 1".to_owned(),
-            "put the CSS selector in quotes, e.g. accept = \"#cookie-banner .accept\"",
+            "`consent.accept` must be a CSS selector, or a list of steps, found the number 1"
+                .to_owned(),
+            "e.g. accept = \"#cookie-banner .accept\", or accept = [\"#cookie-settings\", \
+             { text = \"Tout refuser\" }]",
         ),
     ];
     for (text, position, message, expected_help) in cases {
@@ -227,35 +279,36 @@ fn consent_errors_point_at_the_value() {
 
 #[test]
 fn consent_must_be_a_preset_a_table_or_false() {
-    let forms = "write consent = \"opendatasoft\" for the Opendatasoft banner, \
+    let forms = "write consent = \"auto\" to let the tool find the banner, \
+                 consent = \"opendatasoft\" for the Opendatasoft banner, \
                  or the buttons' CSS selectors, e.g. consent = { accept = \
                  \"#cookie-banner .accept\", reject = \"#cookie-banner .reject\" }";
     let cases = [
         (
             target_with("consent = 3"),
             4,
-            "`consent` must be a preset name, a table of CSS selectors or `false`, \
-             found the number 3",
+            "`consent` must be \"auto\", a preset name, a table of CSS selectors or \
+             `false`, found the number 3",
             forms.to_owned(),
         ),
         (
             target_with("consent = [\"#agree\", \"#refuse\"]"),
             4,
-            "`consent` must be a preset name, a table of CSS selectors or `false`, \
-             found a list",
+            "`consent` must be \"auto\", a preset name, a table of CSS selectors or \
+             `false`, found a list",
             forms.to_owned(),
         ),
         (
             doc(&["[defaults]", "consent = true"]),
             2,
-            "`consent = true` does not say which buttons to click",
+            "`consent = true` does not say how to find the banner",
             format!("{forms}; consent = false audits without consent phases"),
         ),
         (
             target_with("consent = \"OpenDataSoft\""),
             4,
             "unknown consent preset \"OpenDataSoft\"",
-            "did you mean \"opendatasoft\"? known presets: \"opendatasoft\"; or give the \
+            "did you mean \"opendatasoft\"? known presets: \"auto\", \"opendatasoft\"; or give the \
              buttons' CSS selectors, e.g. consent = { accept = \"#cookie-banner .accept\", \
              reject = \"#cookie-banner .reject\" }"
                 .to_owned(),
@@ -264,7 +317,7 @@ fn consent_must_be_a_preset_a_table_or_false() {
             target_with("consent = \"onetrust\""),
             4,
             "unknown consent preset \"onetrust\"",
-            "known presets: \"opendatasoft\"; or give the buttons' CSS selectors, \
+            "known presets: \"auto\", \"opendatasoft\"; or give the buttons' CSS selectors, \
              e.g. consent = { accept = \"#cookie-banner .accept\", \
              reject = \"#cookie-banner .reject\" }"
                 .to_owned(),

@@ -118,6 +118,7 @@ fn built_in_defaults_apply_without_a_defaults_section() {
         target_timeout_secs: 600,
         max_queries_per_path: 10,
         consent: None,
+        gpc: false,
     };
     assert_eq!(CrawlSettings::default(), expected);
     assert_eq!(config.defaults, expected);
@@ -154,6 +155,7 @@ fn every_key_is_read() {
             target_timeout_secs: DEFAULT_TARGET_TIMEOUT_SECS,
             max_queries_per_path: DEFAULT_MAX_QUERIES_PER_PATH,
             consent: None,
+            gpc: false,
         }
     );
 
@@ -190,6 +192,7 @@ fn every_key_is_read() {
             target_timeout_secs: DEFAULT_TARGET_TIMEOUT_SECS,
             max_queries_per_path: DEFAULT_MAX_QUERIES_PER_PATH,
             consent: None,
+            gpc: false,
         }
     );
 

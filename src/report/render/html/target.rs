@@ -129,6 +129,7 @@ impl<'a> ConsentView<'a> {
                     Phase::None => ("none", "before consent", None),
                     Phase::Reject => ("reject", "after refusal", Some(consent.reject.as_str())),
                     Phase::Accept => ("accept", "after consent", Some(consent.accept.as_str())),
+                    Phase::Gpc => ("gpc", "with Global Privacy Control", None),
                 };
                 PhaseView {
                     key,
@@ -294,6 +295,7 @@ impl<'a> CookieView<'a> {
                 Phase::None => "before consent",
                 Phase::Reject => "after refusal",
                 Phase::Accept => "after consent",
+                Phase::Gpc => "with Global Privacy Control",
             },
             lifetime: lifetime(attributes.session, attributes.lifetime_seconds),
             lifetime_sort: if attributes.session {
