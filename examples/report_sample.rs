@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "report-sample.html".to_string());
     let mut report: Report = serde_json::from_value(sample())?;
     report.totals = Totals::of(&report.targets);
-    std::fs::write(&out, render(&report)?)?;
+    std::fs::write(&out, render(&report, None)?)?;
     println!("{out}");
     Ok(())
 }

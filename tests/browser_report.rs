@@ -178,7 +178,7 @@ fn title(dom: &str) -> &str {
 fn nothing_from_the_web_runs_or_fetches_and_the_page_script_does() {
     let Some(chrome) = chromium() else { return };
     let witness = Witness::start();
-    let html = render(&hostile_report(witness.port)).expect("renders");
+    let html = render(&hostile_report(witness.port), None).expect("renders");
     let dom = dump_dom(&chrome, &html);
 
     assert_eq!(title(&dom), TITLE, "an injected script changed the title");
@@ -216,7 +216,7 @@ fn nothing_from_the_web_runs_or_fetches_and_the_page_script_does() {
 fn the_csp_stops_markup_that_escaping_would_have_missed() {
     let Some(chrome) = chromium() else { return };
     let witness = Witness::start();
-    let html = render(&hostile_report(witness.port)).expect("renders");
+    let html = render(&hostile_report(witness.port), None).expect("renders");
     let injected = html.replacen(
         "<main>",
         &format!("<main>{}", payload("raw", witness.port)),

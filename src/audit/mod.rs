@@ -2,4 +2,5 @@
 //! rules of the target's jurisdiction.
 
 pub(crate) mod catalog;
+mod consent;
 pub(crate) mod rules;

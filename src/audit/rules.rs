@@ -10,13 +10,14 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use super::catalog::{Appears, Catalog, KnownCookie, Necessity};
+use super::consent;
 use crate::charter::names;
 use crate::duration;
 use crate::site::Party;
 use crate::types::Jurisdiction;
 use crate::types::{
-    Category, CharterStatus, Declaration, Finding, FindingKind, MatchKind, ObservedCookie, Phase,
-    SameSite, Severity, TargetReport,
+    Category, CharterStatus, ConsentChoice, Declaration, Finding, FindingKind, MatchKind,
+    ObservedCookie, Phase, SameSite, Severity, TargetReport,
 };
 
 /// The CNIL's limit for cookie lifetimes: 13 months, as days.
@@ -50,6 +51,7 @@ pub(crate) fn add_findings(target: &mut TargetReport, rules: &Rules<'_>) {
         .filter(|c| c.phase == Phase::Reject)
         .map(identity)
         .collect();
+    let refusal = consent::refusal_recorded(target.consent.as_ref()).cloned();
     let mut judged_already = HashSet::new();
     for cookie in &mut target.observed {
         let declaration = declaration_for(declared, &cookie.name);
@@ -71,7 +73,14 @@ pub(crate) fn add_findings(target: &mut TargetReport, rules: &Rules<'_>) {
             Phase::Accept | Phase::Gpc => false,
         };
         if worst_phase {
-            findings.extend(set_without_consent(&judged, target.jurisdiction));
+            findings.extend(set_without_consent(
+                &judged,
+                target.jurisdiction,
+                refusal.as_ref(),
+            ));
+        }
+        if cookie.phase == Phase::Gpc {
+            findings.extend(set_despite_gpc(&judged, target.jurisdiction));
         }
         if !judged_already.insert(key) {
             continue;
@@ -85,6 +94,7 @@ pub(crate) fn add_findings(target: &mut TargetReport, rules: &Rules<'_>) {
     for declaration in declared {
         findings.extend(not_observed(declaration, &target.observed, rules.catalog));
     }
+    findings.extend(consent::not_tested(target.consent.as_ref()));
     for malformed in &target.malformed_set_cookies {
         findings.push(Finding {
             kind: FindingKind::MalformedSetCookie,
@@ -283,22 +293,60 @@ fn undeclared(judged: &Judged<'_>, charter_read: bool) -> Option<Finding> {
     ))
 }
 
-fn set_without_consent(judged: &Judged<'_>, jurisdiction: Jurisdiction) -> Option<Finding> {
+fn set_without_consent(
+    judged: &Judged<'_>,
+    jurisdiction: Jurisdiction,
+    refusal: Option<&ConsentChoice>,
+) -> Option<Finding> {
     let cookie = judged.cookie;
     if !matches!(cookie.phase, Phase::None | Phase::Reject) {
         return None;
     }
     let reason = consent_needed(judged, jurisdiction)?;
-    let when = match cookie.phase {
-        Phase::Reject => "even after the visitor refused consent (the worst case)",
-        _ => "before any consent was given",
+    // After a refusal the consent manager's own record is the strongest evidence there is.
+    let recorded = refusal.filter(|_| cookie.phase == Phase::Reject);
+    let when = match (cookie.phase, recorded) {
+        (Phase::Reject, Some(choice)) => {
+            match consent::refused_entry(choice, &cookie.name, judged.purpose.category) {
+                Some(entry) => format!(
+                    "even after the visitor refused consent, although the consent manager \
+                     recorded {entry}"
+                ),
+                None => "even after the visitor refused consent (the worst case)".to_string(),
+            }
+        }
+        (Phase::Reject, None) => "even after the visitor refused consent (the worst case)".into(),
+        _ => "before any consent was given".into(),
     };
-    Some(finding(
+    let mut finding = finding(
         FindingKind::SetWithoutConsent,
         Severity::High,
         judged,
         format!(
             "{} ({}) is set by {} on {} {when}; {reason}: set it only after consent.",
+            cookie.name,
+            judged.purpose.describe(judged.known),
+            cookie.set_by,
+            cookie.first_seen_on
+        ),
+    );
+    if let (Some(choice), Some(evidence)) = (recorded, finding.evidence.as_object_mut()) {
+        evidence.insert("choice_recorded".into(), json!(choice));
+    }
+    Some(finding)
+}
+
+/// A cookie that needs consent, set in a browser sending Global Privacy Control.
+fn set_despite_gpc(judged: &Judged<'_>, jurisdiction: Jurisdiction) -> Option<Finding> {
+    let cookie = judged.cookie;
+    let reason = consent_needed(judged, jurisdiction)?;
+    Some(finding(
+        FindingKind::SetDespiteGpc,
+        Severity::Medium,
+        judged,
+        format!(
+            "{} ({}) is set by {} on {} although the browser sent Global Privacy Control \
+             (Sec-GPC: 1), a refusal of tracking; {reason}: honour the signal.",
             cookie.name,
             judged.purpose.describe(judged.known),
             cookie.set_by,

@@ -141,6 +141,8 @@ pub(crate) enum Message {
     },
     /// The self-test's verdict: did the choice take?
     SelfTest { result: bool },
+    /// A rule failed on its way (an opt-in its heuristics cannot make, say).
+    Error,
     /// Anything else (reports, done, errors).
     Other,
 }
@@ -173,6 +175,7 @@ impl Message {
             "selfTestResult" => Message::SelfTest {
                 result: flag("result"),
             },
+            "autoconsentError" => Message::Error,
             _ => Message::Other,
         })
     }

@@ -17,6 +17,8 @@ use crate::types::Phase;
 /// The tool's own rules, run in an isolated world of each frame.
 pub(super) const RULES_JS: &str = include_str!("consent.js");
 
+/// The name autoconsent gives a banner its heuristics found rather than a rule.
+const HEURISTIC: &str = "HEURISTIC";
 /// Between two looks for a banner.
 const POLL: Duration = Duration::from_millis(250);
 /// How long autoconsent has the banner to itself before the tool's own rules try too.
@@ -366,13 +368,18 @@ async fn with_autoconsent(tab: &mut Tab, choice: Choice, wait: Duration) -> Driv
                     send(tab, context, &autoconsent::eval_response(&id, &value)).await;
                 }
                 Message::Detected { cmp } => {
-                    drive.cmp.get_or_insert(cmp);
+                    if cmp != HEURISTIC {
+                        drive.cmp.get_or_insert(cmp);
+                    }
                 }
                 Message::PopupFound { cmp } => {
-                    if asked {
+                    // Its heuristics only refuse; the tool's own rules accept.
+                    if asked || (cmp == HEURISTIC && choice == Choice::Accept) {
                         continue;
                     }
-                    drive.cmp = Some(cmp);
+                    // A banner found by its heuristics names no consent manager.
+                    let heuristic = cmp == HEURISTIC;
+                    drive.cmp = (!heuristic).then_some(cmp);
                     drive.banner = frames::screenshot(tab.page()).await;
                     let ask = match choice {
                         Choice::Reject => r#"{"type":"optOut"}"#,
@@ -380,14 +387,21 @@ async fn with_autoconsent(tab: &mut Tab, choice: Choice, wait: Duration) -> Driv
                     };
                     send(tab, context, ask).await;
                     asked = true;
-                    drive.method = Some("autoconsent".into());
+                    drive.method = Some(
+                        if heuristic {
+                            "autoconsent-heuristic"
+                        } else {
+                            "autoconsent"
+                        }
+                        .into(),
+                    );
                 }
                 Message::Result {
                     cmp,
                     result: ok,
                     self_test,
                 } => {
-                    if !cmp.is_empty() {
+                    if !cmp.is_empty() && cmp != HEURISTIC {
                         drive.cmp = Some(cmp);
                     }
                     result = Some(ok);
@@ -401,7 +415,9 @@ async fn with_autoconsent(tab: &mut Tab, choice: Choice, wait: Duration) -> Driv
                 Message::SelfTest { result: passed } => {
                     return finish(drive, result.unwrap_or(false), Some(passed));
                 }
-                Message::Other => {}
+                // The tool's own rules get their turn.
+                Message::Error if asked && result.is_none() => return Drive::default(),
+                Message::Error | Message::Other => {}
             }
         }
         let elapsed = started.elapsed();
@@ -414,13 +430,17 @@ async fn with_autoconsent(tab: &mut Tab, choice: Choice, wait: Duration) -> Driv
             return drive;
         }
         if elapsed >= wait.max(CHOICE_WAIT) {
-            if asked {
-                drive.error = Some(match result {
-                    Some(_) => "autoconsent's self-test gave no answer in time".into(),
-                    None => "autoconsent did not finish the choice in time".into(),
-                });
-            }
-            return drive;
+            return match result {
+                Some(_) => Drive {
+                    error: Some("autoconsent's self-test gave no answer in time".into()),
+                    ..drive
+                },
+                // A rule that never finished: the tool's own rules get their turn.
+                None => Drive {
+                    cmp: drive.cmp,
+                    ..Drive::default()
+                },
+            };
         }
         tab.pump(Duration::from_millis(100)).await;
     }

@@ -72,7 +72,14 @@ pub(crate) fn run_id(started_at: OffsetDateTime) -> String {
 /// and the report's `run.id` is updated to match, so the id always names the folder. Both files
 /// are rendered straight into temporary files (a report of many pages is never held in memory
 /// twice) and renamed only when both are whole, so a failure leaves `latest.*` as it was.
-pub(crate) fn write_run(out: &Path, report: &mut Report) -> Result<ReportPaths, WriteError> {
+///
+/// `evidence`, a folder of consent screenshots written during the run (inside `out`, so on the
+/// same file system), becomes the run folder's `screenshots/` before the HTML embeds them.
+pub(crate) fn write_run(
+    out: &Path,
+    report: &mut Report,
+    evidence: Option<&Path>,
+) -> Result<ReportPaths, WriteError> {
     std::fs::create_dir_all(out).map_err(|source| WriteError::CreateDir {
         path: out.to_path_buf(),
         source,
@@ -85,15 +92,17 @@ pub(crate) fn write_run(out: &Path, report: &mut Report) -> Result<ReportPaths, 
         latest_html: out.join("latest.html"),
     };
     let report: &Report = report;
-    let written = stage_with(&paths.report_json, |w| {
-        Ok(serde_json::to_writer_pretty(w, report)?)
-    })
-    .and_then(|json| {
-        let html = stage_with(&paths.report_html, |w| {
-            Ok(super::render::html::render_to(report, w)?)
-        })?;
-        persist(json, &paths.report_json)?;
-        persist(html, &paths.report_html)
+    let written = keep_evidence(evidence, &run_dir).and_then(|()| {
+        stage_with(&paths.report_json, |w| {
+            Ok(serde_json::to_writer_pretty(w, report)?)
+        })
+        .and_then(|json| {
+            let html = stage_with(&paths.report_html, |w| {
+                Ok(super::render::html::render_to(report, Some(&run_dir), w)?)
+            })?;
+            persist(json, &paths.report_json)?;
+            persist(html, &paths.report_html)
+        })
     });
     if let Err(error) = written {
         // A run folder without its report would pass for a run; the error says what happened.
@@ -107,6 +116,22 @@ pub(crate) fn write_run(out: &Path, report: &mut Report) -> Result<ReportPaths, 
     persist(latest_json, &paths.latest_json)?;
     persist(latest_html, &paths.latest_html)?;
     Ok(paths)
+}
+
+/// Moves the run's screenshots, if it took any, to `<run dir>/screenshots`.
+fn keep_evidence(evidence: Option<&Path>, run_dir: &Path) -> Result<(), WriteError> {
+    let Some(evidence) = evidence else {
+        return Ok(());
+    };
+    let has_files = std::fs::read_dir(evidence).is_ok_and(|mut entries| entries.next().is_some());
+    if !has_files {
+        return Ok(());
+    }
+    let target = run_dir.join("screenshots");
+    std::fs::rename(evidence, &target).map_err(|source| WriteError::CreateDir {
+        path: target,
+        source,
+    })
 }
 
 fn create_run_dir(out: &Path, id: &mut String) -> Result<PathBuf, WriteError> {

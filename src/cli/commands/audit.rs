@@ -42,6 +42,7 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
     let autoconsent = load_autoconsent(&args, &targets).map_err(Failure::usage)?;
     // Taken before anything is crawled, held until the report is written.
     let _lock = crate::report::lock::lock(&args.out).map_err(Failure::usage)?;
+    let evidence = evidence_dir(&args.out, &targets).map_err(Failure::usage)?;
     let runtime = runtime(tokio::runtime::Builder::new_multi_thread())?;
     let interrupt = CancellationToken::new();
     let signalled = Arc::new(OnceLock::new());
@@ -74,7 +75,7 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
             .clone()
             .map(|bars| bars as Arc<dyn crate::crawl::Progress>),
         interrupt,
-        evidence_dir: None,
+        evidence_dir: evidence.as_ref().map(|dir| dir.path().to_path_buf()),
     };
     let mut report = runtime
         .block_on(pipeline::audit(targets, &options))
@@ -94,7 +95,11 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
             .unwrap_or_default(),
         "run finished"
     );
-    let written = crate::report::write_run(&args.out, &mut report);
+    let written = crate::report::write_run(
+        &args.out,
+        &mut report,
+        evidence.as_ref().map(tempfile::TempDir::path),
+    );
     print!("{}", run_summary(&report));
     match written {
         Ok(paths) => {
@@ -199,6 +204,30 @@ pub(crate) fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
         }
     }
     EXIT_OK
+}
+
+/// A folder for the consent phases' screenshots while the run lasts, inside the reports folder
+/// so that it becomes the run's `screenshots/` by a rename; only when a target has phases.
+fn evidence_dir(out: &Path, targets: &[Target]) -> Result<Option<tempfile::TempDir>, String> {
+    let phases = targets.iter().any(|t| {
+        t.settings.engine == Engine::Browser && (t.settings.consent.is_some() || t.settings.gpc)
+    });
+    if !phases {
+        return Ok(None);
+    }
+    std::fs::create_dir_all(out)
+        .and_then(|()| {
+            tempfile::Builder::new()
+                .prefix(".evidence-")
+                .tempdir_in(out)
+        })
+        .map(Some)
+        .map_err(|e| {
+            format!(
+                "cannot create a folder for screenshots in {}: {e}",
+                out.display()
+            )
+        })
 }
 
 /// autoconsent's rules, when a target drives its banner with `consent = "auto"`: a folder the

@@ -11,7 +11,11 @@ pub(crate) fn run(args: RenderArgs) -> Outcome {
     let output = args
         .output
         .unwrap_or_else(|| args.report.with_extension("html"));
-    let html = crate::report::render::html::render(&report).map_err(Failure::unwritten)?;
+    // Screenshots are named relative to the report's own folder.
+    let assets = args.report.parent().filter(|p| !p.as_os_str().is_empty());
+    let assets = assets.unwrap_or(std::path::Path::new("."));
+    let html =
+        crate::report::render::html::render(&report, Some(assets)).map_err(Failure::unwritten)?;
     write_atomically(&output, html.as_bytes()).map_err(Failure::unwritten)?;
     println!("{}", output.display());
     Ok(EXIT_OK)

@@ -8,11 +8,14 @@
 //! could run no script and fetch nothing.
 
 mod changes;
+mod consent;
 mod page;
 mod script;
 mod severity;
 mod target;
 mod words;
+
+use std::path::Path;
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
@@ -31,17 +34,22 @@ pub enum HtmlError {
     Template(#[from] minijinja::Error),
 }
 
-/// The whole HTML report: one self-contained file.
-pub fn render(report: &Report) -> Result<String, HtmlError> {
+/// The whole HTML report: one self-contained file. Consent screenshots are embedded from
+/// `assets`, the folder of the report's `report.json` (without it they are listed, not shown).
+pub fn render(report: &Report, assets: Option<&Path>) -> Result<String, HtmlError> {
     let mut html = Vec::new();
-    render_to(report, &mut html)?;
+    render_to(report, assets, &mut html)?;
     // minijinja writes only `str`s, so the bytes are UTF-8.
     Ok(String::from_utf8_lossy(&html).into_owned())
 }
 
 /// The HTML report written to `out` as it is rendered, so that a run of many pages never holds
 /// the whole page in memory beside the report.
-pub fn render_to(report: &Report, out: impl std::io::Write) -> Result<(), HtmlError> {
+pub fn render_to(
+    report: &Report,
+    assets: Option<&Path>,
+    out: impl std::io::Write,
+) -> Result<(), HtmlError> {
     let mut env = Environment::new();
     // A misspelt field in the template must fail the tests, not print nothing.
     env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -54,7 +62,7 @@ pub fn render_to(report: &Report, out: impl std::io::Write) -> Result<(), HtmlEr
     );
     // The `.html` name turns on minijinja's HTML auto-escaping for every value.
     env.add_template("report.html", TEMPLATE)?;
-    let page = PageView::of(report);
+    let page = PageView::of(report, assets);
     env.get_template("report.html")?
         .render_captured_to(Serde(page), out)?;
     Ok(())
@@ -204,7 +212,7 @@ mod tests {
 
     #[test]
     fn every_string_from_the_web_is_escaped() {
-        let html = render(&hostile_report()).expect("renders");
+        let html = render(&hostile_report(), None).expect("renders");
         let fields = [
             "cookie-name",
             "cookie-domain",
@@ -258,7 +266,7 @@ mod tests {
 
     #[test]
     fn only_http_urls_become_links() {
-        let html = render(&hostile_report()).expect("renders");
+        let html = render(&hostile_report(), None).expect("renders");
         for href in html.split("href=\"").skip(1) {
             assert!(
                 href.starts_with('#') || href.starts_with("http:") || href.starts_with("https:"),
@@ -274,7 +282,7 @@ mod tests {
 
         let mut safe = hostile_report();
         safe.targets[0].charter.source = Some("https://example.org/cookies".into());
-        let html = render(&safe).expect("renders");
+        let html = render(&safe, None).expect("renders");
         assert!(html.contains("href=\"https:&#x2f;&#x2f;example.org&#x2f;cookies\""));
     }
 
@@ -285,7 +293,7 @@ mod tests {
             names.iter().map(|n| target(n, json!({}))).collect(),
             Json::Null,
         );
-        let html = render(&report).expect("renders");
+        let html = render(&report, None).expect("renders");
         let ids: Vec<&str> = html
             .split("<section class=\"target")
             .skip(1)
@@ -320,7 +328,7 @@ mod tests {
             "down.example",
             json!({"status": "failed", "error": "DNS lookup failed: down.example"}),
         );
-        let html = render(&report(vec![failed], Json::Null)).expect("renders");
+        let html = render(&report(vec![failed], Json::Null), None).expect("renders");
         let section = section(&html, "target-down-example");
         assert!(section.contains("role=\"alert\""), "{section}");
         assert!(section.contains("could not be audited:</strong> DNS lookup failed: down.example"));
@@ -334,7 +342,7 @@ mod tests {
     fn nothing_is_fetched_when_the_page_is_opened() {
         let mut report = hostile_report();
         report.targets[0].charter.source = Some("https://example.org/cookies".into());
-        let html = render(&report).expect("renders");
+        let html = render(&report, None).expect("renders");
         let mut links = 0;
         assert!(
             html.contains("content=\"default-src &#x27;none&#x27;;"),
@@ -375,7 +383,7 @@ mod tests {
             sha256_base64(b"abc").as_deref(),
             Some("ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=")
         );
-        let html = render(&report(vec![], Json::Null)).expect("renders");
+        let html = render(&report(vec![], Json::Null), None).expect("renders");
         assert!(
             html.contains(&format!("<script>{SCRIPT}</script>")),
             "script verbatim"
@@ -386,7 +394,7 @@ mod tests {
 
     #[test]
     fn an_empty_run_still_renders() {
-        let html = render(&report(vec![], Json::Null)).expect("renders");
+        let html = render(&report(vec![], Json::Null), None).expect("renders");
         assert!(html.contains("This run has no portals."));
         assert!(html.contains("No portal could be audited"));
         assert!(html.contains("<title>Cookie audit — run 20261124T113550Z</title>"));
@@ -395,7 +403,7 @@ mod tests {
 
     #[test]
     fn changes_are_shown_in_their_target() {
-        let html = render(&hostile_report()).expect("renders");
+        let html = render(&hostile_report(), None).expect("renders");
         let section = section(
             &html,
             "target-script-alert-target-name-script-img-src-x-onerror-alert-target-name",
@@ -417,7 +425,7 @@ mod tests {
             old: json!(33_696_000),
             new: Json::Null,
         };
-        let html = render(&lifetimes).expect("renders");
+        let html = render(&lifetimes, None).expect("renders");
         assert!(html.contains("lifetime 13 months → <strong>session</strong>"));
     }
 
@@ -437,7 +445,7 @@ mod tests {
                  "message": "m", "evidence": {"cookie": other}},
             ]}),
         );
-        let html = render(&report(vec![a], Json::Null)).expect("renders");
+        let html = render(&report(vec![a], Json::Null), None).expect("renders");
         let table = section(&html, "without-consent");
         assert!(
             table.contains("<a href=\"#target-a-example\">a.example</a>"),
@@ -465,7 +473,7 @@ mod tests {
             json!({"findings": [finding("info", "INFO-1"), finding("high", "HIGH-1"),
                                 finding("low", "LOW-1"), finding("high", "HIGH-2")]}),
         );
-        let html = render(&report(vec![t], Json::Null)).expect("renders");
+        let html = render(&report(vec![t], Json::Null), None).expect("renders");
         let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle}"));
         assert!(
             at("HIGH-1") < at("HIGH-2") && at("HIGH-2") < at("LOW-1") && at("LOW-1") < at("INFO-1")
@@ -535,7 +543,7 @@ mod tests {
         // A report written without phases has no `phase` on its pages at all.
         let mut report = report(vec![with, without], Json::Null);
         report.targets[1].crawl.pages[0].phase = None;
-        let html = render(&report).expect("renders");
+        let html = render(&report, None).expect("renders");
 
         let section_with = section(&html, "target-with-example");
         assert!(
@@ -560,8 +568,8 @@ mod tests {
         assert!(rows[2].contains("<td>yes</td>"));
         assert!(rows[2].contains("<td class=\"num\">4</td>"));
         assert!(
-            section_with.contains("Button not clicked (after refusal): that phase was not crawled"),
-            "a phase whose button was not clicked is flagged: {section_with}"
+            section_with.contains("Choice not made (after refusal): that phase was not crawled"),
+            "a phase whose choice was not made is flagged: {section_with}"
         );
         assert!(!html.contains(hostile), "the error is escaped");
         assert_eq!(html.matches("<script").count(), 1, "only our own script");
@@ -575,7 +583,10 @@ mod tests {
             "{section_without}"
         );
         assert!(!section_without.contains("<th>Phase</th><th>Problem</th>"));
-        assert!(!section_without.contains("Button not clicked"));
+        assert!(!section_without.contains("Choice not made"));
+        // The overview says so too, beside the portal's status.
+        let overview = section(&html, "overview");
+        assert!(overview.contains("not tested: after refusal"), "{overview}");
     }
 
     #[test]
@@ -590,7 +601,7 @@ mod tests {
                        "findings": {"high": 0, "medium": 0, "low": 0, "info": 0}}
         }))
         .unwrap();
-        let html = render(&report).unwrap();
+        let html = render(&report, None).unwrap();
         assert!(html.contains("No portal could be audited"));
         assert!(!html.contains("No audited portal set a cookie"));
     }

@@ -147,6 +147,37 @@ fn is_bidi_control(c: char) -> bool {
 }
 
 /// The run's summary for stdout: one line per target, then what changed.
+/// The consent phases in a few words for the target's line: the manager found, and every
+/// choice that could not be made (a cron job's reader must see it there).
+fn consent_summary(consent: Option<&crate::types::ConsentReport>) -> String {
+    let Some(consent) = consent else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    if let Some(cmp) = &consent.cmp {
+        parts.push(printable(cmp));
+    }
+    for outcome in &consent.phases {
+        let chooses = matches!(
+            outcome.phase,
+            crate::types::Phase::Reject | crate::types::Phase::Accept
+        );
+        let failed_gpc = outcome.phase == crate::types::Phase::Gpc && outcome.pages == 0;
+        if (chooses && !outcome.clicked) || failed_gpc {
+            parts.push(format!(
+                "{} not tested ({})",
+                enum_word(&outcome.phase),
+                printable(outcome.error.as_deref().unwrap_or("no reason given"))
+            ));
+        }
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; consent: {}", parts.join(", "))
+    }
+}
+
 pub(crate) fn run_summary(report: &Report) -> String {
     // Writing to a String cannot fail: the `fmt::Result`s below are always `Ok`.
     let mut out = String::new();
@@ -178,7 +209,7 @@ pub(crate) fn run_summary(report: &Report) -> String {
                 let _ = writeln!(
                     out,
                     "audited  {}: {} pages, {} cookies ({} third-party), charter {}; \
-                     findings {} high, {} medium, {} low, {} info{}",
+                     findings {} high, {} medium, {} low, {} info{}{}",
                     printable(&target.name),
                     target.crawl.pages.len(),
                     target.observed.len(),
@@ -188,7 +219,8 @@ pub(crate) fn run_summary(report: &Report) -> String {
                     counts.medium,
                     counts.low,
                     counts.info,
-                    worst.trim_end()
+                    worst.trim_end(),
+                    consent_summary(target.consent.as_ref())
                 );
             }
             TargetStatus::Failed => {

@@ -1,6 +1,8 @@
 //! The page as a whole: the run, its totals, the table of cookies set without consent, and one
 //! view per portal.
 
+use std::path::Path;
+
 use minijinja::Value;
 use serde::Serialize;
 
@@ -31,7 +33,8 @@ pub(super) struct PageView<'a> {
 }
 
 impl<'a> PageView<'a> {
-    pub(super) fn of(report: &'a Report) -> PageView<'a> {
+    /// The page of `report`; consent screenshots are read from `assets`, the report's folder.
+    pub(super) fn of(report: &'a Report, assets: Option<&Path>) -> PageView<'a> {
         let slugs = slugs(report.targets.iter().map(|t| t.name.as_str()));
         let widest = report
             .targets
@@ -49,7 +52,7 @@ impl<'a> PageView<'a> {
                     .changes
                     .as_ref()
                     .and_then(|c| c.targets.iter().find(|d| d.name == target.name));
-                TargetView::of(target, slug, widest, diff, old_run.unwrap_or(""))
+                TargetView::of(target, slug, widest, diff, old_run.unwrap_or(""), assets)
             })
             .collect();
         let without_consent = targets

@@ -1,16 +1,18 @@
 //! One portal's section of the page: its crawl, findings, charter, cookies and consent phases.
 
+use std::path::Path;
+
 use serde::Serialize;
 
 use super::changes::TargetChanges;
+use super::consent::ConsentView;
 use super::severity::{BarSegment, SeverityStyle, SeverityTally, bar, severity_tallies, worst};
 use super::words::{charter_status, duration_in_words, http_href, jurisdiction, lifetime, party};
 use crate::duration;
 use crate::site::Party;
 use crate::types::{
-    Category, Charter, CharterStatus, ConsentReport, CookieSource, CrawlStop, Finding, MatchKind,
-    ObservedCookie, Page, Phase, SameSite, SeverityCounts, StorageEntry, TargetDiff, TargetReport,
-    TargetStatus,
+    Category, Charter, CharterStatus, CookieSource, CrawlStop, Finding, MatchKind, ObservedCookie,
+    Page, Phase, SameSite, SeverityCounts, StorageEntry, TargetDiff, TargetReport, TargetStatus,
 };
 
 #[derive(Serialize)]
@@ -51,6 +53,7 @@ impl<'a> TargetView<'a> {
         widest: usize,
         diff: Option<&'a TargetDiff>,
         old_run: &'a str,
+        assets: Option<&Path>,
     ) -> TargetView<'a> {
         let mut counts = SeverityCounts::default();
         for finding in &target.findings {
@@ -91,64 +94,10 @@ impl<'a> TargetView<'a> {
                 .count(),
             storage: &target.storage,
             changes: diff.map(|d| TargetChanges::of(d, old_run)),
-            consent: target.consent.as_ref().map(ConsentView::of),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct ConsentView<'a> {
-    phases: Vec<PhaseView<'a>>,
-    /// The phases whose button was not clicked, in words: those phases were not crawled, so
-    /// the report says nothing about what those choices do.
-    not_clicked: Vec<&'static str>,
-}
-
-/// One consent phase as the report shows it: what was done, whether it worked, what it cost.
-#[derive(Serialize)]
-struct PhaseView<'a> {
-    /// `none`, `reject`, `accept`: the word the JSON and the cookie table's phase stand for.
-    key: &'static str,
-    /// The phase in words, as the cookie table says it.
-    label: &'static str,
-    /// The CSS selector of the button clicked first; none for the no-interaction phase.
-    selector: Option<&'a str>,
-    clicked: bool,
-    pages: u32,
-    error: Option<&'a str>,
-}
-
-impl<'a> ConsentView<'a> {
-    fn of(consent: &'a ConsentReport) -> ConsentView<'a> {
-        let phases: Vec<PhaseView<'a>> = consent
-            .phases
-            .iter()
-            .map(|outcome| {
-                let (key, label, selector) = match outcome.phase {
-                    // The same words as the cookie table's phase column.
-                    Phase::None => ("none", "before consent", None),
-                    Phase::Reject => ("reject", "after refusal", Some(consent.reject.as_str())),
-                    Phase::Accept => ("accept", "after consent", Some(consent.accept.as_str())),
-                    Phase::Gpc => ("gpc", "with Global Privacy Control", None),
-                };
-                PhaseView {
-                    key,
-                    label,
-                    selector,
-                    clicked: outcome.clicked,
-                    pages: outcome.pages,
-                    error: outcome.error.as_deref(),
-                }
-            })
-            .collect();
-        let not_clicked = phases
-            .iter()
-            .filter(|p| p.selector.is_some() && !p.clicked)
-            .map(|p| p.label)
-            .collect();
-        ConsentView {
-            phases,
-            not_clicked,
+            consent: target
+                .consent
+                .as_ref()
+                .map(|consent| ConsentView::of(consent, assets)),
         }
     }
 }
