@@ -8,7 +8,7 @@
 //! after acceptance and only then.
 //!
 //! `BENCH_ROUNDS` (default 3) sets the runs per way. `BENCH_BINARY` audits with another build
-//! of cookie-audit (an older one, for a before/after); `BENCH_AUTOCONSENT` names the
+//! of cookie-audit (an older one, for a before/after: selectors only); `BENCH_AUTOCONSENT` names the
 //! `@duckduckgo/autoconsent` package folder to time `consent = "auto"` with its rules.
 
 #[path = "../tests/common/mod.rs"]
@@ -47,8 +47,10 @@ fn page(i: usize) -> String {
 
 fn main() {
     let rounds = common::env_number("BENCH_ROUNDS", 3);
-    let binary = std::env::var("BENCH_BINARY")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_cookie-audit").to_string());
+    let other_build = std::env::var("BENCH_BINARY").ok();
+    let binary = other_build
+        .clone()
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_cookie-audit").to_string());
     let autoconsent = std::env::var("BENCH_AUTOCONSENT").ok();
     let server = Server::start(move |_host, path, _headers| {
         let index = path
@@ -69,7 +71,11 @@ fn main() {
         ),
         ("auto, own rules", "consent = \"auto\"", None),
     ];
-    if let Some(dir) = &autoconsent {
+    // An older build knows only selectors.
+    if other_build.is_some() {
+        ways.truncate(2);
+    }
+    if let (Some(dir), None) = (&autoconsent, &other_build) {
         ways.push(("auto, autoconsent", "consent = \"auto\"", Some(dir.clone())));
     }
     let mut baseline = None;

@@ -17,8 +17,13 @@ use crate::types::Phase;
 /// The tool's own rules, run in an isolated world of each frame.
 pub(super) const RULES_JS: &str = include_str!("consent.js");
 
-/// The name autoconsent gives a banner its heuristics found rather than a rule.
+/// How the names autoconsent gives a banner its heuristics found (rather than a rule) begin:
+/// `HEURISTIC`, `HEURISTIC-REJECT`…
 const HEURISTIC: &str = "HEURISTIC";
+
+fn heuristic(cmp: &str) -> bool {
+    cmp.starts_with(HEURISTIC)
+}
 /// Between two looks for a banner.
 const POLL: Duration = Duration::from_millis(250);
 /// How long autoconsent has the banner to itself before the tool's own rules try too.
@@ -368,18 +373,18 @@ async fn with_autoconsent(tab: &mut Tab, choice: Choice, wait: Duration) -> Driv
                     send(tab, context, &autoconsent::eval_response(&id, &value)).await;
                 }
                 Message::Detected { cmp } => {
-                    if cmp != HEURISTIC {
+                    if !heuristic(&cmp) {
                         drive.cmp.get_or_insert(cmp);
                     }
                 }
                 Message::PopupFound { cmp } => {
                     // Its heuristics only refuse; the tool's own rules accept.
-                    if asked || (cmp == HEURISTIC && choice == Choice::Accept) {
+                    if asked || (heuristic(&cmp) && choice == Choice::Accept) {
                         continue;
                     }
                     // A banner found by its heuristics names no consent manager.
-                    let heuristic = cmp == HEURISTIC;
-                    drive.cmp = (!heuristic).then_some(cmp);
+                    let by_heuristics = heuristic(&cmp);
+                    drive.cmp = (!by_heuristics).then_some(cmp);
                     drive.banner = frames::screenshot(tab.page()).await;
                     let ask = match choice {
                         Choice::Reject => r#"{"type":"optOut"}"#,
@@ -388,7 +393,7 @@ async fn with_autoconsent(tab: &mut Tab, choice: Choice, wait: Duration) -> Driv
                     send(tab, context, ask).await;
                     asked = true;
                     drive.method = Some(
-                        if heuristic {
+                        if by_heuristics {
                             "autoconsent-heuristic"
                         } else {
                             "autoconsent"
@@ -401,7 +406,7 @@ async fn with_autoconsent(tab: &mut Tab, choice: Choice, wait: Duration) -> Driv
                     result: ok,
                     self_test,
                 } => {
-                    if !cmp.is_empty() && cmp != HEURISTIC {
+                    if !cmp.is_empty() && !heuristic(&cmp) {
                         drive.cmp = Some(cmp);
                     }
                     result = Some(ok);
