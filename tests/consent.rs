@@ -453,6 +453,16 @@ consent = {{ accept = {{ text = "Accepter" }}, reject = [{{ text = "Paramétrer"
 name = "hidden"
 url = "http://hidden.test:{port}/"
 consent = {{ accept = "#accept-hidden", reject = "#disabled" }}
+
+[[target]]
+name = "ods-quiet"
+url = "http://ods-quiet.test:{port}/"
+consent = "opendatasoft"
+
+[[target]]
+name = "ods-reopen"
+url = "http://ods-reopen.test:{port}/"
+consent = "opendatasoft"
 "##,
         port = server.port
     );
@@ -466,7 +476,12 @@ consent = {{ accept = "#accept-hidden", reject = "#disabled" }}
                 "--fail-on",
                 "low",
             ],
-            &["steps.test", "hidden.test"],
+            &[
+                "steps.test",
+                "hidden.test",
+                "ods-quiet.test",
+                "ods-reopen.test",
+            ],
         ),
     );
     let report = latest_report(_dir.path());
@@ -528,10 +543,7 @@ consent = {{ accept = "#accept-hidden", reject = "#disabled" }}
 }
 
 fn serve_steps(host: &str, path: &str, _: &HeaderMap) -> axum::response::Response {
-    let folder = match host {
-        "steps.test" => "steps",
-        _ => "hidden",
-    };
+    let folder = host.trim_end_matches(".test");
     let rest = path.trim_start_matches('/');
     let rest = if rest.is_empty() { "index.html" } else { rest };
     match std::fs::read(repo("tests/fixtures/consent").join(folder).join(rest)) {
