@@ -463,6 +463,11 @@ consent = "opendatasoft"
 name = "ods-reopen"
 url = "http://ods-reopen.test:{port}/"
 consent = "opendatasoft"
+
+[[target]]
+name = "shadow"
+url = "http://shadow.test:{port}/"
+consent = "auto"
 "##,
         port = server.port
     );
