@@ -24,7 +24,7 @@
       'tout autoriser', 'autoriser tous les cookies', "j'accepte", 'accepter', 'accepter et fermer',
       'accept all', 'accept all cookies', 'allow all', 'allow all cookies', 'i accept', 'i agree',
       'accept', 'agree', 'allow', 'alles accepteren', 'alle cookies accepteren', 'accepteren',
-      'akkoord', 'alle akzeptieren', 'alle cookies akzeptieren', 'akzeptieren', 'zustimmen',
+      "c'est bon", 'akkoord', 'alle akzeptieren', 'alle cookies akzeptieren', 'akzeptieren', 'zustimmen',
       'aceptar todo', 'aceptar todas', 'aceptar', 'accetta tutto', 'accetta', 'ok',
     ],
     settings: [

@@ -114,7 +114,7 @@ pub(super) async fn drive(
         ConsentPlan::Auto => {
             let started = Instant::now();
             if autoconsent {
-                let found = with_autoconsent(tab, choice, wait).await;
+                let found = with_autoconsent(tab, worlds, choice, wait).await;
                 if found.method.is_some() || found.error.is_some() {
                     return found;
                 }
@@ -350,7 +350,12 @@ async fn text_rule(
 /// autoconsent drives the banner: its `eval` requests run
 /// in the frame's main world, the choice asked for once its banner shows (after the
 /// screenshot), then its self-test. Returns with no method when it found no banner in time.
-async fn with_autoconsent(tab: &mut Tab, choice: Choice, wait: Duration) -> Drive {
+async fn with_autoconsent(
+    tab: &mut Tab,
+    worlds: &mut Worlds,
+    choice: Choice,
+    wait: Duration,
+) -> Drive {
     let started = Instant::now();
     let mut drive = Drive::default();
     let mut asked = false;
@@ -384,6 +389,15 @@ async fn with_autoconsent(tab: &mut Tab, choice: Choice, wait: Duration) -> Driv
                     }
                     // A banner found by its heuristics names no consent manager.
                     let by_heuristics = heuristic(&cmp);
+                    // The Opendatasoft modal has a rule of the tool's own, a better witness.
+                    if by_heuristics
+                        && worlds
+                            .first_answer(tab.page(), "__cookieAuditConsent.odsPresent() || null")
+                            .await
+                            .is_some()
+                    {
+                        return Drive::default();
+                    }
                     drive.cmp = (!by_heuristics).then_some(cmp);
                     drive.banner = frames::screenshot(tab.page()).await;
                     let ask = match choice {
