@@ -148,17 +148,9 @@ async fn click_steps(
         let deadline = Instant::now() + wait;
         let mut why = String::from("none found");
         loop {
-            if index == 0
-                && drive.banner.is_none()
-                && worlds
-                    .first_answer(
-                        tab.page(),
-                        &format!("__cookieAuditConsent.canClick({step_json}) || null"),
-                    )
-                    .await
-                    .is_some()
-            {
-                drive.banner = frames::screenshot(tab.page()).await;
+            if index == 0 {
+                let probe = format!("__cookieAuditConsent.canClick({step_json}) || null");
+                shoot_banner(tab, worlds, &mut drive, &probe).await;
             }
             let expression = format!(
                 "(() => {{ const r = __cookieAuditConsent.clickStep({step_json}); \
@@ -197,6 +189,16 @@ async fn click_steps(
 }
 
 /// A step as a message names it.
+/// Asks the frames whether a banner shows.
+const BANNER_SHOWING: &str = "__cookieAuditConsent.bannerShowing() || null";
+
+/// Takes the banner's screenshot, once, as soon as some frame answers `probe`.
+async fn shoot_banner(tab: &mut Tab, worlds: &mut Worlds, drive: &mut Drive, probe: &str) {
+    if drive.banner.is_none() && worlds.first_answer(tab.page(), probe).await.is_some() {
+        drive.banner = frames::screenshot(tab.page()).await;
+    }
+}
+
 fn describe(step: &ClickStep) -> String {
     match step {
         ClickStep::Css(css) => format!("`{css}`"),
@@ -243,14 +245,7 @@ async fn own_rules(
             ));
         }
         for (method, expression) in attempts {
-            if drive.banner.is_none()
-                && worlds
-                    .first_answer(tab.page(), "__cookieAuditConsent.bannerShowing() || null")
-                    .await
-                    .is_some()
-            {
-                drive.banner = frames::screenshot(tab.page()).await;
-            }
+            shoot_banner(tab, worlds, &mut drive, BANNER_SHOWING).await;
             let Some((frame, answer)) = worlds.first_answer(tab.page(), &expression).await else {
                 continue;
             };
@@ -299,14 +294,7 @@ async fn text_rule(
 ) -> Option<Drive> {
     let press = |kind: &str| format!("__cookieAuditConsent.pressNamed({kind:?})");
     let kind = choice.word();
-    if drive.banner.is_none()
-        && worlds
-            .first_answer(tab.page(), "__cookieAuditConsent.bannerShowing() || null")
-            .await
-            .is_some()
-    {
-        drive.banner = frames::screenshot(tab.page()).await;
-    }
+    shoot_banner(tab, worlds, drive, BANNER_SHOWING).await;
     let mut steps = Vec::new();
     let mut pressed = worlds.first_answer(tab.page(), &press(kind)).await;
     if pressed.is_none() && choice == Choice::Reject {

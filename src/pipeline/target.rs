@@ -16,6 +16,7 @@ use crate::cookie::Sighting;
 use crate::crawl::stop::Stop;
 use crate::crawl::{CrawlOutcome, Crawler, Document, PageLoader, Progress, Session};
 use crate::observe::{ObservationBook, Observations};
+use crate::report::render::text::enum_word;
 use crate::site::Site;
 use crate::types::{
     Charter, ConsentChoice, ConsentReport, Crawl, CrawlStop, Engine, Page, Phase, PhaseOutcome,
@@ -68,7 +69,7 @@ impl Evidence<'_> {
         let name = format!(
             "{:03}-{slug}-{}-{moment_name}.jpg",
             self.index + 1,
-            phase_name(phase)
+            enum_word(&phase)
         );
         match std::fs::write(self.dir.join(&name), jpeg) {
             Ok(()) => Some(Screenshot {
@@ -81,15 +82,6 @@ impl Evidence<'_> {
                 None
             }
         }
-    }
-}
-
-fn phase_name(phase: Phase) -> &'static str {
-    match phase {
-        Phase::None => "none",
-        Phase::Reject => "reject",
-        Phase::Accept => "accept",
-        Phase::Gpc => "gpc",
     }
 }
 

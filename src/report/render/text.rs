@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use crate::site::Party;
 use crate::types::{
-    Charter, CharterStatus, CookieChange, CookieKey, FindingKey, Report, ReportDiff, Severity,
-    TargetDiff, TargetStatus,
+    Charter, CharterStatus, CookieChange, CookieKey, FindingKey, Phase, Report, ReportDiff,
+    Severity, TargetDiff, TargetStatus,
 };
 
 /// The diff for people: a short text, one block per changed target; "no changes" when none.
@@ -158,11 +158,8 @@ fn consent_summary(consent: Option<&crate::types::ConsentReport>) -> String {
         parts.push(printable(cmp));
     }
     for outcome in &consent.phases {
-        let chooses = matches!(
-            outcome.phase,
-            crate::types::Phase::Reject | crate::types::Phase::Accept
-        );
-        let failed_gpc = outcome.phase == crate::types::Phase::Gpc && outcome.pages == 0;
+        let chooses = matches!(outcome.phase, Phase::Reject | Phase::Accept);
+        let failed_gpc = outcome.phase == Phase::Gpc && outcome.pages == 0;
         if (chooses && !outcome.clicked) || failed_gpc {
             parts.push(format!(
                 "{} not tested ({})",
