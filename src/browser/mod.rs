@@ -18,12 +18,14 @@ pub(crate) mod consent;
 pub(crate) mod context;
 mod frames;
 mod hook;
+mod process;
 mod tab;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::browser::Browser;
+use chromiumoxide::handler::HandlerConfig;
 use futures_util::StreamExt;
 use tokio::sync::{Mutex, RwLock};
 use tokio::task::JoinHandle;
@@ -112,6 +114,8 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) struct Chromium {
     /// Read-locked for every command (they run concurrently), write-locked to close.
     pub(crate) browser: RwLock<Browser>,
+    process: process::Process,
+    life: std::sync::Arc<process::Life>,
     events: JoinHandle<()>,
     profile: Mutex<Option<tempfile::TempDir>>,
     user_agent: String,
@@ -123,9 +127,12 @@ impl Chromium {
     /// Starts Chromium with a fresh temporary profile.
     pub(crate) async fn launch(options: &BrowserOptions) -> Result<Chromium, BrowserError> {
         let executable = find_executable(options.executable.as_deref())?;
-        let profile = tempfile::Builder::new()
-            .prefix("cookie-audit-chromium-")
-            .tempdir()?;
+        remove_stale_profiles(&std::env::temp_dir());
+        let profile = tempfile::Builder::new().prefix(PROFILE_PREFIX).tempdir()?;
+        std::fs::write(
+            profile.path().join(OWNER_FILE),
+            std::process::id().to_string(),
+        )?;
         write_preferences(profile.path())?;
         // Chromium's own temporary files (its singleton socket folder) go inside the profile,
         // so removing the profile removes them, even after a Chromium that had to be killed.
@@ -136,27 +143,50 @@ impl Chromium {
         } else {
             options.command_timeout
         };
-        let mut builder = BrowserConfig::builder()
-            .chrome_executable(&executable)
-            .user_data_dir(profile.path())
-            .disable_default_args()
-            .launch_timeout(LAUNCH_TIMEOUT)
-            .request_timeout(command_timeout)
-            .viewport(None)
-            .env("TMPDIR", chromium_tmp.display().to_string())
-            .args(launch_args(&options.resolve));
+        let mut args = launch_args(&options.resolve);
+        args.push(format!("user-data-dir={}", profile.path().display()));
         if running_as_root() {
-            builder = builder.no_sandbox();
+            args.extend(["no-sandbox".into(), "disable-setuid-sandbox".into()]);
         }
-        let config = builder.build().map_err(BrowserError::Cdp)?;
-        let (browser, mut handler) = Browser::launch(config).await?;
-        // The handler drives the protocol; it must be polled for anything to happen.
+        let life = std::sync::Arc::new(process::Life::default());
+        let (process, address) = process::Process::start(
+            &executable,
+            &args,
+            &chromium_tmp,
+            LAUNCH_TIMEOUT,
+            life.clone(),
+        )
+        .await?;
+        let config = HandlerConfig {
+            viewport: None,
+            request_timeout: command_timeout,
+            ..HandlerConfig::default()
+        };
+        let (browser, mut handler) = match Browser::connect_with_config(address, config).await {
+            Ok(connected) => connected,
+            Err(error) => {
+                process.kill().await;
+                return Err(error.into());
+            }
+        };
+        // The handler drives the protocol; it must be polled for anything to happen. A broken
+        // connection is the end of the browser: chromiumoxide would keep polling it and leave
+        // every command and navigation waiting.
+        let watch = life.clone();
         let events = tokio::spawn(async move {
             while let Some(event) = handler.next().await {
-                if let Err(error) = event {
-                    tracing::debug!("CDP: {error}");
+                match event {
+                    Err(chromiumoxide::error::CdpError::Ws(error)) => {
+                        watch.die(format!(
+                            "the DevTools connection to Chromium broke: {error}"
+                        ));
+                        return;
+                    }
+                    Err(error) => tracing::debug!("CDP: {error}"),
+                    Ok(()) => {}
                 }
             }
+            watch.die("the DevTools connection to Chromium closed");
         });
         let user_agent = browser
             .user_agent()
@@ -166,6 +196,8 @@ impl Chromium {
         tracing::info!(binary = %executable.display(), "Chromium started");
         Ok(Chromium {
             browser: RwLock::new(browser),
+            process,
+            life,
             events,
             profile: Mutex::new(Some(profile)),
             user_agent,
@@ -178,23 +210,42 @@ impl Chromium {
         &self.user_agent
     }
 
-    /// Closes the browser, waits for it to exit, then removes its profile.
-    pub(crate) async fn close(&self) {
-        let mut browser = self.browser.write().await;
-        // Browser.close answers before Chromium has finished shutting down: wait for the
-        // process to exit, and kill it only when it does not.
-        let closed = matches!(
-            tokio::time::timeout(CLOSE_TIMEOUT, browser.close()).await,
-            Ok(Ok(_))
-        ) && tokio::time::timeout(CLOSE_TIMEOUT, browser.wait())
-            .await
-            .is_ok();
-        if !closed {
-            tracing::warn!("Chromium did not close in time; killing it");
-            let _ = browser.kill().await;
-            let _ = browser.wait().await;
+    /// Resolves when the browser dies, with the reason: every wait on the browser races this,
+    /// so a dead browser fails its targets at once instead of leaving them waiting.
+    pub(crate) async fn died(&self) -> String {
+        let why = self.life.died().await;
+        // The connection breaks a moment before the process is reaped; how the process ended
+        // ("killed by signal 15") says more than "connection reset".
+        if self.process.exits_within(Duration::from_secs(1)).await
+            && let Some(exit) = self.process.exit()
+        {
+            return exit.to_string();
         }
-        drop(browser);
+        why
+    }
+
+    /// Closes the browser, waits for it to exit, then removes its profile. A dead browser is
+    /// only reaped; one that does not close in time is killed.
+    pub(crate) async fn close(&self) {
+        if self.life.death().is_none() {
+            // Commands of targets cut short may still hold the lock; a dead browser answers none.
+            let closed = tokio::select! {
+                closed = async {
+                    let mut browser = self.browser.write().await;
+                    // Browser.close answers before Chromium has finished shutting down.
+                    matches!(
+                        tokio::time::timeout(CLOSE_TIMEOUT, browser.close()).await,
+                        Ok(Ok(_))
+                    )
+                } => closed,
+                _ = self.life.died() => false,
+            };
+            let exited = closed && self.process.exits_within(CLOSE_TIMEOUT).await;
+            if !exited && !self.process.has_exited() {
+                tracing::warn!("Chromium did not close in time; killing it");
+            }
+        }
+        self.process.kill().await;
         self.events.abort();
         if let Some(profile) = self.profile.lock().await.take()
             && let Err(error) = profile.close()
@@ -202,6 +253,55 @@ impl Chromium {
             tracing::warn!("could not remove the Chromium profile: {error}");
         }
     }
+}
+
+/// The temporary profiles' name prefix, under the system's temporary folder.
+const PROFILE_PREFIX: &str = "cookie-audit-chromium-";
+
+/// The file in a profile naming the process that made it.
+const OWNER_FILE: &str = "cookie-audit.pid";
+
+/// Removes the profiles of runs that were killed before they could (SIGKILL, a power cut): a
+/// profile whose owner process is gone. Profiles without an owner file (older versions) go
+/// once a day old. Errors are ignored: another user's or a running run's profile is not ours.
+fn remove_stale_profiles(temp: &Path) {
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    let day_ago = std::time::SystemTime::now() - Duration::from_secs(24 * 3600);
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().starts_with(PROFILE_PREFIX) {
+            continue;
+        }
+        let dir = entry.path();
+        let stale = match std::fs::read_to_string(dir.join(OWNER_FILE)) {
+            Ok(pid) => pid
+                .trim()
+                .parse::<i32>()
+                .is_ok_and(|pid| !process_exists(pid)),
+            Err(_) => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified < day_ago),
+        };
+        if stale && std::fs::remove_dir_all(&dir).is_ok() {
+            tracing::info!(
+                "removed the Chromium profile of an earlier run: {}",
+                dir.display()
+            );
+        }
+    }
+}
+
+/// Whether a process of this id exists (signal 0 checks without sending anything).
+fn process_exists(pid: i32) -> bool {
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: kill with signal 0 only checks the process's existence and our permission.
+    let alive = unsafe { libc::kill(pid, 0) } == 0;
+    alive || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
 /// Chromium blocks every third-party cookie by default; an audit must see them, so the
@@ -315,6 +415,28 @@ mod tests {
     fn a_named_binary_that_does_not_exist_is_an_error_naming_it() {
         let err = find_executable(Some(Path::new("/nonexistent/chromium"))).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/chromium"), "{err}");
+    }
+
+    #[test]
+    fn profiles_of_dead_runs_are_removed_and_live_ones_kept() {
+        let temp = tempfile::tempdir().unwrap();
+        let dead = temp.path().join(format!("{PROFILE_PREFIX}dead"));
+        let live = temp.path().join(format!("{PROFILE_PREFIX}live"));
+        let other = temp.path().join("someone-else");
+        for dir in [&dead, &live, &other] {
+            std::fs::create_dir(dir).unwrap();
+        }
+        // A child that has exited and been reaped: its pid names no process.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let gone = child.id();
+        child.wait().unwrap();
+        std::fs::write(dead.join(OWNER_FILE), gone.to_string()).unwrap();
+        std::fs::write(live.join(OWNER_FILE), std::process::id().to_string()).unwrap();
+        std::fs::write(other.join(OWNER_FILE), gone.to_string()).unwrap();
+        remove_stale_profiles(temp.path());
+        assert!(!dead.exists());
+        assert!(live.exists());
+        assert!(other.exists(), "only our own prefix is ever removed");
     }
 
     #[test]

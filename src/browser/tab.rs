@@ -114,6 +114,9 @@ enum Event {
     },
     ExtraInfo {
         id: String,
+        /// The hop's raw HTTP status: Chromium sends no response event for some (a 304 it
+        /// has nothing cached for).
+        status: Option<i64>,
         headers: serde_json::Value,
         blocked: Vec<(String, Vec<String>)>,
     },
@@ -150,6 +153,8 @@ struct Recorder {
     extra_seen: HashMap<String, usize>,
     extras: Vec<ExtraInfo>,
     responses: HashMap<String, (String, i64)>,
+    /// The last raw HTTP status of each request, from its extra-info events.
+    raw_status: HashMap<String, i64>,
     reports: Vec<String>,
     /// Messages of the consent driver's binding, with the execution context that sent each.
     consent_messages: Vec<(i64, String)>,
@@ -181,9 +186,13 @@ impl Recorder {
             }
             Event::ExtraInfo {
                 id,
+                status,
                 headers,
                 blocked,
             } => {
+                if let Some(status) = status {
+                    self.raw_status.insert(id.clone(), status);
+                }
                 let hop = self.extra_seen.entry(id.clone()).or_default();
                 self.extras.push(ExtraInfo {
                     id,
@@ -220,6 +229,16 @@ impl Recorder {
                 self.frame_of.insert(id, frame);
             }
         }
+    }
+
+    /// The request id of the navigation to `asked` when it was answered with no document to
+    /// load (204 No Content, 205 Reset Content, 304 Not Modified): no load event will come.
+    fn no_document(&self, asked: &Url) -> Option<String> {
+        let statuses = self.responses.iter().map(|(id, (_, status))| (id, status));
+        statuses.chain(&self.raw_status).find_map(|(id, status)| {
+            let first = self.hops.get(id)?.first()?;
+            (matches!(status, 204 | 205 | 304) && first.0 == asked.as_str()).then(|| id.clone())
+        })
     }
 
     /// How far the page is from being read: loaded, the network quiet, and either its short
@@ -315,6 +334,7 @@ impl Tab {
                 .await?
                 .map(|e| Event::ExtraInfo {
                     id: e.request_id.inner().clone(),
+                    status: Some(e.status_code),
                     headers: e.headers.inner().clone(),
                     blocked: e
                         .blocked_cookies
@@ -421,14 +441,43 @@ impl Tab {
     pub(super) async fn visit(&mut self, url: &Url) {
         let started = Instant::now();
         let deadline = started + self.settings.timeout;
-        let navigate = NavigateParams::new(url.as_str());
-        match tokio::time::timeout(self.settings.timeout, self.page.execute(navigate)).await {
-            Ok(Ok(response)) => {
+        // chromiumoxide answers Page.navigate only once the new document has loaded; a 204,
+        // 205 or 304 answer commits no document and would be waited for until the timeout, so
+        // the events are read meanwhile and such an answer ends the wait.
+        let finished = {
+            let navigate = self.page.execute(NavigateParams::new(url.as_str()));
+            tokio::pin!(navigate);
+            let events = self.events.get_mut().unwrap_or_else(|p| p.into_inner());
+            let consent_binding = self
+                .settings
+                .content_script
+                .as_ref()
+                .map(|c| c.binding.as_str());
+            loop {
+                tokio::select! {
+                    navigated = &mut navigate => break Some(Some(navigated)),
+                    Some(event) = events.next() => {
+                        self.recorder.absorb(event, &self.settings.binding, consent_binding);
+                        if let Some(id) = self.recorder.no_document(url) {
+                            // Read as a loaded page: its cookies' extra-info events may still
+                            // come, and settling waits for the network to go quiet.
+                            self.loader_id = Some(id);
+                            self.recorder.loaded_at.get_or_insert(Instant::now());
+                            break Some(None);
+                        }
+                    }
+                    () = tokio::time::sleep_until(deadline.into()) => break None,
+                }
+            }
+        };
+        match finished {
+            Some(None) => {}
+            Some(Some(Ok(response))) => {
                 self.loader_id = response.result.loader_id.map(|l| l.inner().clone());
                 self.navigation_error = response.result.error_text.clone();
             }
-            Ok(Err(error)) => self.navigation_error = Some(error.to_string()),
-            Err(_) => {
+            Some(Some(Err(error))) => self.navigation_error = Some(error.to_string()),
+            None => {
                 self.navigation_error = Some(format!(
                     "no response within {} s",
                     self.settings.timeout.as_secs()
@@ -547,6 +596,8 @@ impl Tab {
         if let Some((url, status)) = self.recorder.responses.get(id) {
             main.status = u16::try_from(*status).ok();
             main.final_url = Url::parse(url).ok().filter(|u| u != asked);
+        } else if let Some(status) = self.recorder.raw_status.get(id) {
+            main.status = u16::try_from(*status).ok();
         }
         main.redirects = self
             .recorder

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use tracing_subscriber::filter::Targets;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -44,10 +44,11 @@ pub(super) fn init(verbose: u8, quiet: bool, format: LogFormat, progress: bool) 
         other => other,
     };
     // Its handler warns of every protocol message newer than its bindings ("WS Invalid
-    // message"): events it cannot read and we do not use, noise in a cron job's log.
+    // message"): events it cannot read and we do not use, noise in a cron job's log. Its
+    // "WS Connection error" is a dying browser, which the targets it fails already name.
     let handler = match level {
-        tracing::Level::TRACE => tracing::Level::DEBUG,
-        _ => tracing::Level::ERROR,
+        tracing::Level::TRACE => LevelFilter::DEBUG,
+        _ => LevelFilter::OFF,
     };
     let filter = Targets::new()
         .with_default(level)

@@ -7,6 +7,10 @@ use tokio_util::sync::CancellationToken;
 use super::exit::{EXIT_SIGINT, EXIT_SIGTERM};
 use super::output::say;
 
+/// How soon after the first a signal of the same kind is taken as its echo rather than a
+/// second request.
+const ECHO_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The signals that stop a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Signal {
@@ -66,7 +70,15 @@ impl Signals {
             first.name()
         );
         interrupt.cancel();
-        let second = self.next().await;
+        let since = std::time::Instant::now();
+        let second = loop {
+            let next = self.next().await;
+            // `timeout` and systemd signal the process and then its whole group (or cgroup): one
+            // stop sends the same signal twice within milliseconds, which is not a second request.
+            if next != first || since.elapsed() >= ECHO_WINDOW {
+                break next;
+            }
+        };
         say!("{}: quitting now, no report written", second.name());
         std::process::exit(i32::from(second.exit_code()));
     }

@@ -77,6 +77,11 @@ impl Stop {
         }
     }
 
+    /// When the target's time runs out, if it has a deadline.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.deadline.map(|(at, _)| at)
+    }
+
     /// Why work must stop now, if it must.
     pub(crate) fn reason(&self) -> Option<StopReason> {
         if self.run.is_cancelled() {

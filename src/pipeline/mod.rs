@@ -134,7 +134,7 @@ async fn audit_targets(
         let evidence = options.evidence_dir.clone();
         let task = tasks.spawn(async move {
             let _slot = slot;
-            let stop = Stop::on(interrupt)
+            let stop = Stop::on(interrupt.clone())
                 .within(Duration::from_secs(target.settings.target_timeout_secs));
             let name = target.name.clone();
             if let Some(progress) = &progress {
@@ -148,7 +148,15 @@ async fn audit_targets(
                 progress: progress.clone(),
                 evidence: evidence.as_deref().map(|dir| Evidence { dir, index }),
             };
-            let mut report = visit_target(&run, target).await;
+            let fallback = target.clone();
+            let visit = visit_target(&run, target);
+            let mut report = tokio::select! {
+                report = visit => report,
+                why = abandon_after(&stop, &interrupt) => {
+                    tracing::error!(target = %name, "{why}");
+                    target_report(&fallback, Crawled::failed(why), Charter::not_found("not read"), None)
+                }
+            };
             if let Some(progress) = &progress {
                 progress.target_done(&name);
             }
@@ -186,6 +194,39 @@ async fn audit_targets(
         }
     }
     reports.into_iter().flatten().collect()
+}
+
+/// How long a target may take to stop once its deadline passed before it is abandoned. Stopping
+/// is cooperative (a page in flight finishes, a browser tab is closed); this only bounds a bug or
+/// a stuck dependency, so that a cron run always ends.
+const STOP_GRACE: Duration = Duration::from_secs(60);
+
+/// The same after an interruption (SIGINT, SIGTERM): systemd and `timeout` wait a few seconds
+/// before they kill, and the report must be written by then.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(10);
+
+/// Resolves when a target that should have stopped still runs: `STOP_GRACE` after its deadline,
+/// or `INTERRUPT_GRACE` after the run was interrupted. Says why.
+async fn abandon_after(stop: &Stop, interrupt: &CancellationToken) -> String {
+    let overdue = async {
+        match stop.deadline() {
+            Some(at) => tokio::time::sleep_until(at + STOP_GRACE).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = overdue => format!(
+            "abandoned: still running {} s after its target_timeout_secs (a stuck page or browser)",
+            STOP_GRACE.as_secs()
+        ),
+        () = async {
+            interrupt.cancelled().await;
+            tokio::time::sleep(INTERRUPT_GRACE).await;
+        } => format!(
+            "abandoned: still running {} s after the run was interrupted",
+            INTERRUPT_GRACE.as_secs()
+        ),
+    }
 }
 
 /// The report of a run: its header, its targets (credentials masked) and their totals.

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use url::Url;
 
@@ -107,7 +107,24 @@ pub(super) async fn visit_target(run: &TargetRun<'_>, target: Target) -> TargetR
     // One book for the crawl and the charter fetches: the charter page's cookies count too.
     let book = Mutex::new(ObservationBook::new(site).recording_values(record_values));
     let (crawled, charter) = match (target.settings.engine, chromium) {
-        (Engine::Browser, Some(chromium)) => crawl_in_browser(run, chromium, &target, &book).await,
+        (Engine::Browser, Some(chromium)) => {
+            // A browser that dies answers nothing more: the target fails now, naming why,
+            // rather than wait for replies that will never come.
+            let crawled = tokio::select! {
+                crawled = crawl_in_browser(run, chromium, &target, &book) => Some(crawled),
+                _ = chromium.died() => None,
+            };
+            match crawled {
+                Some(crawled) if !hurt_by_death(&crawled.0, chromium).await => crawled,
+                _ => {
+                    let why = chromium.died().await;
+                    (
+                        Crawled::failed(format!("the browser died during the audit: {why}")),
+                        Charter::not_found("not read: the browser died"),
+                    )
+                }
+            }
+        }
         _ => {
             let session = crawler
                 .session(&target)
@@ -137,6 +154,18 @@ pub(super) async fn visit_target(run: &TargetRun<'_>, target: Target) -> TargetR
         ),
     }
     target_report(&target, crawled, charter, Some(observations))
+}
+
+/// Whether a browser crawl that ended with errors ended so because the browser died: a command
+/// in flight fails ("oneshot canceled") a moment before the death is known, so a crawl with
+/// errors waits that moment to name the real cause.
+async fn hurt_by_death(crawled: &Crawled, chromium: &Chromium) -> bool {
+    let outcome = &crawled.outcome;
+    let errors = outcome.failure.is_some() || outcome.pages.iter().any(|p| p.error.is_some());
+    errors
+        && tokio::time::timeout(Duration::from_secs(1), chromium.died())
+            .await
+            .is_ok()
 }
 
 /// A target's crawl, all phases together.

@@ -87,7 +87,9 @@ async fn dispatch(State(handler): State<Arc<Handler>>, request: Request<Body>) -
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
     if path == "/never" {
-        // A page that never answers: the client's timeout must end it.
+        // A page that never answers: the client's timeout must end it. The handler still sees
+        // it arrive (its answer is dropped), so a test can act while it is in flight.
+        drop(handler(&host, &path, request.headers()));
         std::future::pending::<()>().await;
     }
     handler(&host, &path, request.headers())
@@ -281,6 +283,23 @@ pub fn assert_charter_status(charter: &serde_json::Value, status: &str) {
 /// Reads `reports/latest.json` under `dir`.
 pub fn latest_report(dir: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("reports/latest.json")).expect("latest.json");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+/// Reads the report of the newest run folder under `dir/reports`, whether or not the run
+/// became `latest` (interrupted and failed runs do not).
+pub fn newest_run_report(dir: &Path) -> serde_json::Value {
+    let reports = dir.join("reports");
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(&reports)
+        .expect("reports folder")
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .filter(|p| p.join("report.json").is_file())
+        .collect();
+    runs.sort();
+    let newest = runs.last().expect("a run folder with report.json");
+    let text = std::fs::read_to_string(newest.join("report.json")).expect("report.json");
     serde_json::from_str(&text).expect("valid JSON")
 }
 
