@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use common::{
     Server, args, audit_site, binary, chromium, cookie_audit_with_env, html, latest_report,
-    redirect, request_port, site_dir,
+    newest_run_report, redirect, request_port, site_dir,
 };
 use serde_json::Value;
 
@@ -489,7 +489,7 @@ fn a_signal_during_a_browser_crawl_closes_chromium_and_writes_the_report() {
         let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
     }
     assert_eq!(status.code(), Some(143), "{stderr}");
-    let report = latest_report(dir.path());
+    let report = newest_run_report(dir.path());
     assert_eq!(report["run"]["partial"], true);
     let target = &report["targets"][0];
     assert_eq!(target["status"], "audited", "{target:#}");

@@ -392,7 +392,9 @@ fn a_run_where_every_target_fails_exits_3_with_a_report() {
         &args(&["audit"]),
     );
     assert_eq!(run.code, 3, "{}", run.stderr);
-    let report = latest_report(dir.path());
+    // Kept under its run id; not `latest`, which stays the last run that audited something.
+    assert!(!dir.path().join("reports/latest.json").exists());
+    let report = newest_run_report(dir.path());
     assert_eq!(report["targets"][0]["status"], "failed");
     assert_eq!(report["totals"]["failed"], 1);
 }

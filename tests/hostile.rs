@@ -42,10 +42,11 @@ fn audit(targets_toml: &str, resolve: &[String]) -> Audit {
     let mut argv = args(&["audit", "--targets", "targets.toml", "--out", "reports"]);
     argv.extend(resolve.iter().cloned());
     let (dir, run) = audit_site(targets_toml, &argv);
-    let json = read_report(dir.path(), "reports/latest.json", &run);
+    // The run's own folder: a run where nothing could be audited does not become `latest`.
+    let json = read_report(dir.path(), "report.json", &run);
     let report = serde_json::from_str(&json)
         .unwrap_or_else(|e| panic!("report.json is not valid JSON ({e}):\n{json}"));
-    let html = read_report(dir.path(), "reports/latest.html", &run);
+    let html = read_report(dir.path(), "report.html", &run);
     Audit {
         run,
         report,
@@ -56,7 +57,22 @@ fn audit(targets_toml: &str, resolve: &[String]) -> Audit {
 }
 
 fn read_report(dir: &Path, file: &str, run: &Run) -> String {
-    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| {
+    let runs = dir.join("reports");
+    let newest = std::fs::read_dir(&runs)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .filter(|p| {
+            !p.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .starts_with('.')
+        })
+        .max()
+        .unwrap_or(runs);
+    std::fs::read_to_string(newest.join(file)).unwrap_or_else(|e| {
         panic!(
             "{file} not readable ({e}); exit {}\nstdout: {}\nstderr: {}",
             run.code, run.stdout, run.stderr

@@ -148,7 +148,11 @@ fn a_signal_stops_the_run_and_writes_a_partial_report() {
             run.stderr
         );
 
-        let report = latest_report(dir.path());
+        // An interrupted run is kept under its run id; it does not become `latest`, which a
+        // later `--against-latest` would compare with.
+        assert!(!dir.path().join("reports/latest.json").exists());
+        assert!(run.stdout.contains("latest:  unchanged"), "{}", run.stdout);
+        let report = newest_run_report(dir.path());
         assert_eq!(report["run"]["partial"], true);
         assert_eq!(report["run"]["interrupted_by"], format!("SIG{signal}"));
         let slow = &report["targets"][0];
@@ -179,7 +183,8 @@ fn a_signal_stops_the_run_and_writes_a_partial_report() {
                 .is_some_and(|e| e.contains("interrupted")),
             "{waiting}"
         );
-        let html = std::fs::read_to_string(dir.path().join("reports/latest.html")).expect("html");
+        let html =
+            std::fs::read_to_string(newest_run_dir(dir.path()).join("report.html")).expect("html");
         assert!(html.contains("Partial run"), "the HTML says so too");
     }
 }
@@ -544,7 +549,7 @@ fn a_full_disk_while_writing_keeps_the_previous_latest_intact() {
         .expect("reports")
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| !name.starts_with("latest.") && name != ".cookie-audit.lock")
+        .filter(|name| !name.starts_with("latest") && name != ".cookie-audit.lock")
         .collect();
     assert_eq!(left.len(), 1, "only the first run's folder: {left:?}");
 }
@@ -610,4 +615,53 @@ fn targets_take_their_turns_in_the_order_given() {
     let mut turns: Vec<String> = hosts_asked.lock().expect("log").clone();
     turns.dedup();
     assert_eq!(turns, hosts, "each host once, in the order given");
+}
+
+/// A run where nothing could be audited (the portal down) does not become `latest`: the next
+/// `--against-latest` compares with the last run that audited it, so nothing is lost between.
+#[test]
+fn a_failed_run_leaves_latest_to_the_last_complete_one() {
+    let server = Server::start(|_host, _path, _headers| {
+        html(200, &[("set-cookie", b"sid=1; Path=/")], "<p>up</p>")
+    });
+    let dir = site_dir(&format!(
+        "[[target]]\nname = \"p\"\nurl = \"http://www.flaky.test:{}/\"\nmax_pages = 1\n",
+        server.port
+    ));
+    let up = server.argv(&["audit"], &["www.flaky.test"]);
+    let first = cookie_audit(dir.path(), &up);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let good = latest_report(dir.path())["run"]["id"].clone();
+
+    // The same name sent to an address where nothing listens: the target fails.
+    let down = args(&[
+        "audit",
+        "--resolve",
+        &format!("www.flaky.test:{}:127.0.0.2", server.port),
+    ]);
+    let failed = cookie_audit(dir.path(), &down);
+    assert_eq!(failed.code, 3, "{}", failed.stderr);
+    assert!(
+        failed
+            .stdout
+            .contains("latest:  unchanged (no target could be audited"),
+        "{}",
+        failed.stdout
+    );
+    assert_eq!(latest_report(dir.path())["run"]["id"], good);
+    assert_eq!(
+        newest_run_report(dir.path())["targets"][0]["status"],
+        "failed"
+    );
+
+    let mut against = up.clone();
+    against.push("--against-latest".into());
+    let third = cookie_audit(dir.path(), &against);
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    let report = latest_report(dir.path());
+    assert_eq!(
+        report["changes"]["old_run"], good,
+        "compared with the last good run"
+    );
+    assert_eq!(report["changes"]["new_run"], report["run"]["id"]);
 }

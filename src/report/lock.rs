@@ -3,6 +3,7 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// The lock file's name inside the reports folder.
@@ -23,6 +24,18 @@ pub(crate) enum LockError {
         out: PathBuf,
         /// The process id the holder wrote, if it could be read.
         holder: Option<String>,
+    },
+    /// Something other than a regular file stands where the lock file goes.
+    #[error(
+        "{} is {what}; cookie-audit will not write through it. Remove it if it is not yours, \
+         and check who can write to this reports folder",
+        path.display()
+    )]
+    NotAFile {
+        /// The lock file's path.
+        path: PathBuf,
+        /// What stands there instead.
+        what: &'static str,
     },
     /// The folder or its lock file cannot be created or written.
     #[error("cannot write to the reports folder {}: {source} (choose another --out)", path.display())]
@@ -49,13 +62,32 @@ pub(crate) fn lock(out: &Path) -> Result<OutLock, LockError> {
     };
     std::fs::create_dir_all(out).map_err(unwritable(out))?;
     let path = out.join(LOCK_FILE);
+    // Never through a link: a link planted as the lock file would make a root cron job write
+    // (and truncate) whatever it points to.
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(&path)
-        .map_err(unwritable(&path))?;
+        .map_err(|source| match source.raw_os_error() {
+            Some(libc::ELOOP) => LockError::NotAFile {
+                path: path.clone(),
+                what: "a symbolic link",
+            },
+            _ => LockError::Unwritable {
+                path: path.clone(),
+                source,
+            },
+        })?;
+    let kind = file.metadata().map_err(unwritable(&path))?.file_type();
+    if !kind.is_file() {
+        return Err(LockError::NotAFile {
+            path,
+            what: "not a regular file",
+        });
+    }
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
@@ -96,6 +128,31 @@ mod tests {
         assert!(message.contains("--out"), "{message}");
         drop(first);
         lock(&reports).expect("free again");
+    }
+
+    #[test]
+    fn a_link_planted_as_the_lock_is_refused_and_its_target_left_alone() {
+        let out = tempfile::tempdir().unwrap();
+        let victim = out.path().join("precious");
+        std::fs::write(&victim, "keep me").unwrap();
+        let reports = out.path().join("reports");
+        std::fs::create_dir(&reports).unwrap();
+        std::os::unix::fs::symlink(&victim, reports.join(LOCK_FILE)).unwrap();
+        let error = lock(&reports).unwrap_err();
+        assert!(matches!(error, LockError::NotAFile { .. }), "{error}");
+        assert!(error.to_string().contains("symbolic link"), "{error}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    }
+
+    #[test]
+    fn a_fifo_as_the_lock_is_refused_without_blocking() {
+        let out = tempfile::tempdir().unwrap();
+        let path = out.path().join(LOCK_FILE);
+        let name = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid C string and mode.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        let error = lock(out.path()).unwrap_err();
+        assert!(error.to_string().contains("not a regular file"), "{error}");
     }
 
     #[test]

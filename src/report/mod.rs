@@ -8,4 +8,6 @@ pub(crate) mod merge;
 pub mod render;
 mod write;
 
-pub(crate) use write::{run_id, write_atomically, write_run};
+pub(crate) use write::{
+    EVIDENCE_PREFIX, Publish, clean_leftovers, run_id, write_atomically, write_run,
+};

@@ -286,20 +286,26 @@ pub fn latest_report(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&text).expect("valid JSON")
 }
 
-/// Reads the report of the newest run folder under `dir/reports`, whether or not the run
-/// became `latest` (interrupted and failed runs do not).
-pub fn newest_run_report(dir: &Path) -> serde_json::Value {
+/// The newest run folder under `dir/reports` holding a report, whether or not the run became
+/// `latest` (interrupted and failed runs do not).
+pub fn newest_run_dir(dir: &Path) -> PathBuf {
     let reports = dir.join("reports");
     let mut runs: Vec<PathBuf> = std::fs::read_dir(&reports)
         .expect("reports folder")
         .flatten()
         .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .map(|e| e.path())
         .filter(|p| p.join("report.json").is_file())
         .collect();
     runs.sort();
-    let newest = runs.last().expect("a run folder with report.json");
-    let text = std::fs::read_to_string(newest.join("report.json")).expect("report.json");
+    runs.pop().expect("a run folder with report.json")
+}
+
+/// Reads the report of the newest run folder under `dir/reports` ([`newest_run_dir`]).
+pub fn newest_run_report(dir: &Path) -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(newest_run_dir(dir).join("report.json")).expect("report.json");
     serde_json::from_str(&text).expect("valid JSON")
 }
 

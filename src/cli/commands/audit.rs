@@ -14,6 +14,7 @@ use crate::cli::output::{self, say};
 use crate::cli::signals::{Signal, Signals};
 use crate::config::{self, CrawlSettings, Target};
 use crate::pipeline::{self, AuditOptions};
+use crate::report::Publish;
 use crate::report::diff;
 use crate::report::load::load_report;
 use crate::report::render::text::{enum_word, run_summary};
@@ -42,6 +43,12 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
     let autoconsent = load_autoconsent(&args, &targets).map_err(Failure::usage)?;
     // Taken before anything is crawled, held until the report is written.
     let _lock = crate::report::lock::lock(&args.out).map_err(Failure::usage)?;
+    for removed in crate::report::clean_leftovers(&args.out) {
+        tracing::info!(
+            "removed the leftover of an interrupted run: {}",
+            removed.display()
+        );
+    }
     let evidence = evidence_dir(&args.out, &targets).map_err(Failure::usage)?;
     let runtime = runtime(tokio::runtime::Builder::new_multi_thread())?;
     let interrupt = CancellationToken::new();
@@ -95,10 +102,18 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
             .unwrap_or_default(),
         "run finished"
     );
+    // Only a complete run becomes the one later runs compare with.
+    let complete = signal.is_none() && !report.run.partial && !all_failed(&report);
+    let publish = if complete {
+        Publish::AsLatest
+    } else {
+        Publish::RunOnly
+    };
     let written = crate::report::write_run(
         &args.out,
         &mut report,
         evidence.as_ref().map(tempfile::TempDir::path),
+        publish,
     );
     print!("{}", run_summary(&report));
     match written {
@@ -108,11 +123,17 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
                 paths.report_json.display(),
                 paths.report_html.display()
             );
-            println!(
-                "latest:  {} {}",
-                paths.latest_json.display(),
-                paths.latest_html.display()
-            );
+            match &paths.latest {
+                Some((json, html)) => println!("latest:  {} {}", json.display(), html.display()),
+                None => println!(
+                    "latest:  unchanged ({}; this run's report is only under its run id)",
+                    if all_failed(&report) && signal.is_none() {
+                        "no target could be audited"
+                    } else {
+                        "the run was interrupted"
+                    }
+                ),
+            }
         }
         Err(error) => {
             say!("error: {error}");
@@ -189,9 +210,14 @@ fn peak_rss_mb() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// Whether the run had targets and none could be audited.
+fn all_failed(report: &Report) -> bool {
+    !report.targets.is_empty() && report.totals.audited == 0
+}
+
 /// The exit code a finished run deserves.
 pub(crate) fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
-    if !report.targets.is_empty() && report.totals.audited == 0 {
+    if all_failed(report) {
         say!("exit {EXIT_ALL_FAILED}: no target could be audited");
         return EXIT_ALL_FAILED;
     }
@@ -218,7 +244,8 @@ fn evidence_dir(out: &Path, targets: &[Target]) -> Result<Option<tempfile::TempD
     std::fs::create_dir_all(out)
         .and_then(|()| {
             tempfile::Builder::new()
-                .prefix(".evidence-")
+                .prefix(crate::report::EVIDENCE_PREFIX)
+                .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o777))
                 .tempdir_in(out)
         })
         .map(Some)
