@@ -98,7 +98,14 @@ pub(crate) fn write_run(
         })
         .and_then(|json| {
             let html = stage_with(&paths.report_html, |w| {
-                Ok(super::render::html::render_to(report, Some(&run_dir), w)?)
+                // Earlier runs are read from `out`, which holds every run folder.
+                let history = super::history::History::load(out, report);
+                Ok(super::render::html::render_to(
+                    report,
+                    Some(&run_dir),
+                    &history,
+                    w,
+                )?)
             })?;
             persist(json, &paths.report_json)?;
             persist(html, &paths.report_html)
