@@ -9,9 +9,10 @@ use minijinja::{HtmlEscape, Value};
 const AFTER: [char; 6] = ['/', '?', '&', '=', '.', '-'];
 
 /// A run without any of [`AFTER`] longer than this (a session id, a hash, a base64 value) has
-/// no word to keep whole; it may break every [`CHUNK`] characters instead of widening its column.
-const LONGEST_RUN: usize = 24;
-const CHUNK: usize = 16;
+/// no word to keep whole (`viewthroughconversion`, 21, is kept); it may break every [`CHUNK`]
+/// characters instead of widening its column.
+const LONGEST_RUN: usize = 22;
+const CHUNK: usize = 12;
 
 /// `text` escaped for HTML, with `<wbr>` where it may wrap; marked safe since every part of it
 /// that came from `text` is escaped here.
@@ -80,13 +81,13 @@ mod tests {
     fn long_tokens_break_in_chunks_and_everything_is_escaped() {
         let token = "a".repeat(40);
         assert_eq!(
+            breakable(&"b".repeat(22)),
+            "b".repeat(22),
+            "a word of 22 stays whole"
+        );
+        assert_eq!(
             breakable(&token),
-            format!(
-                "{}<wbr>{}<wbr>{}",
-                "a".repeat(16),
-                "a".repeat(16),
-                "a".repeat(8)
-            )
+            format!("{0}<wbr>{0}<wbr>{0}<wbr>aaaa", "a".repeat(12))
         );
         let hostile = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>";
         let out = breakable(hostile);
