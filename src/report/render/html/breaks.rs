@@ -1,12 +1,14 @@
-//! Where long URLs and cookie names may wrap: after `/`, `?`, `&`, `=`, `.` and `-`, as a person
-//! would split them, never in the middle of a word (`word-break: break-all` cuts `example` into
+//! Where long URLs and cookie names may wrap: after `/`, `?`, `&`, `=`, `.`, `-` and `_`, as a
+//! person would split them (`_` too, since path slugs such as `bruxelles_parkings_publics` are
+//! words joined by it), never in the middle of a word (`word-break: break-all` cuts `example` into
 //! `exa` and `mple`). The template's `breakable` filter escapes the text and marks those points
 //! with `<wbr>`, so a table of long URLs fits its page without a browser choosing where to cut.
 
 use minijinja::{HtmlEscape, Value};
 
-/// The characters after which a line may break.
-const AFTER: [char; 6] = ['/', '?', '&', '=', '.', '-'];
+/// The characters after which a line may break, once the word has more than them: `_ga` and
+/// `.example` never leave their first character alone on a line.
+const AFTER: [char; 7] = ['/', '?', '&', '=', '.', '-', '_'];
 
 /// A run without any of [`AFTER`] longer than this (a session id, a hash, a base64 value) has
 /// no word to keep whole (`viewthroughconversion`, 21, is kept); it may break every [`CHUNK`]
@@ -30,7 +32,7 @@ pub(super) fn breakable(text: &str) -> String {
         word.push(c);
         let next = chars.peek().copied();
         let ends_word = if AFTER.contains(&c) {
-            !next.is_some_and(|n| AFTER.contains(&n))
+            !next.is_some_and(|n| AFTER.contains(&n)) && !word.chars().all(|w| AFTER.contains(&w))
         } else {
             c.is_whitespace()
         };
@@ -73,6 +75,8 @@ mod tests {
             "https://<wbr>a.<wbr>example/<wbr>p?<wbr>x=<wbr>1&amp;<wbr>y=<wbr>2"
         );
         assert_eq!(breakable("_ga"), "_ga");
+        assert_eq!(breakable("_pk_id.1"), "_pk_<wbr>id.<wbr>1");
+        assert_eq!(breakable("a_long_slug"), "a_<wbr>long_<wbr>slug");
         assert_eq!(breakable("two words"), "two words");
         assert_eq!(breakable("end/"), "end&#x2f;");
     }
