@@ -1,6 +1,10 @@
 //! The HTML report in a real headless Chromium: strings from the web never run as script nor
 //! fetch anything, every portal has its section, and the page's own script runs under its CSP.
 //!
+//! The page's layout is measured in the same Chromium at the widths auditors read it at: no
+//! table wider than its box, no page wider than the window; screenshots of a realistic report are
+//! left in `target/report-screenshots/` for a person to look at.
+//!
 //! The browser is `$CHROME`, else `/usr/lib/chromium/chromium`, else `/usr/bin/chromium`. Without
 //! one the tests are skipped, except under CI (`CI` set), where they fail.
 
@@ -16,7 +20,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::chromium;
-use cookie_audit::report::render::html::render;
+use cookie_audit::report::render::html::{History, render, render_to};
 use cookie_audit::types::{Report, Totals};
 use serde_json::{Value, json};
 
@@ -24,6 +28,12 @@ const TITLE: &str = "Cookie audit — run 20261124T113550Z";
 
 /// Loads `html` from a file in Chromium, lets scripts run, and returns the DOM it ends with.
 fn dump_dom(chrome: &Path, html: &str) -> String {
+    run_chromium(chrome, html, &["--dump-dom".to_string()])
+}
+
+/// Opens `html` from a file in a headless Chromium with `args` (which say what to do with it)
+/// and returns what Chromium printed.
+fn run_chromium(chrome: &Path, html: &str, args: &[String]) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let page = dir.path().join("report.html");
     std::fs::write(&page, html).expect("write page");
@@ -43,7 +53,7 @@ fn dump_dom(chrome: &Path, html: &str) -> String {
             "--virtual-time-budget=2000",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
+        .args(args)
         .arg(url.as_str())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -68,7 +78,8 @@ fn dump_dom(chrome: &Path, html: &str) -> String {
     let status = child.wait().expect("wait for Chromium");
     let log = std::fs::read_to_string(&stderr_path).unwrap_or_default();
     assert!(status.success(), "Chromium failed: {status}\n{log}");
-    assert!(dom.contains("</html>"), "no DOM dumped:\n{log}");
+    let dumping = args.iter().any(|a| a == "--dump-dom");
+    assert!(!dumping || dom.contains("</html>"), "no DOM dumped:\n{log}");
     dom
 }
 
@@ -246,4 +257,209 @@ fn the_csp_stops_markup_that_escaping_would_have_missed() {
         witness.hits() > 0,
         "without the CSP the injected markup fetches"
     );
+}
+
+/// The widths the layout is checked at: a laptop (the narrowest an auditor reads a report on)
+/// and a desktop screen.
+const WIDTHS: [u32; 2] = [1280, 1920];
+
+/// Measures the page in Chromium at `width`: the window and page widths, each visible table's
+/// width against its box's, and whether each of `shown` (CSS selectors) is on screen. A probe
+/// script does it; the page's CSP is taken out for it, since the CSP lets only the page's own
+/// script run (the CSP tests above keep it).
+fn measure(chrome: &Path, html: &str, width: u32, shown: &[&str]) -> Value {
+    const PROBE: &str = r#"(function () {
+  var visible = function (el) {
+    if (!el) { return false; }
+    var box = el.getBoundingClientRect(), style = getComputedStyle(el);
+    return box.width > 0 && box.height > 0 && style.visibility !== "hidden";
+  };
+  var out = {inner: innerWidth, page: document.documentElement.scrollWidth,
+             height: document.documentElement.scrollHeight,
+             ready: document.body.getAttribute("data-ready"), tables: [], shown: {}};
+  Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (wrap) {
+    if (!visible(wrap)) { return; }
+    var table = wrap.querySelector("table"), section = wrap.closest("section");
+    out.tables.push({where: (section ? section.id : "") + " table." + table.className,
+                     table: table.scrollWidth, wrap: wrap.clientWidth});
+  });
+  SELECTORS.forEach(function (s) { out.shown[s] = visible(document.querySelector(s)); });
+  var pre = document.createElement("pre");
+  pre.id = "layout-probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();"#;
+    let probe = PROBE.replace("SELECTORS", &serde_json::to_string(shown).expect("JSON"));
+    let page =
+        without_csp(html).replacen("</body>", &format!("<script>{probe}</script></body>"), 1);
+    let dom = run_chromium(
+        chrome,
+        &page,
+        &[
+            format!("--window-size={width},1000"),
+            "--hide-scrollbars".to_string(),
+            "--dump-dom".to_string(),
+        ],
+    );
+    let start = dom
+        .find("<pre id=\"layout-probe\">")
+        .expect("the probe ran")
+        + "<pre id=\"layout-probe\">".len();
+    let end = dom[start..].find("</pre>").expect("probe end") + start;
+    let text = dom[start..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let layout: Value = serde_json::from_str(&text).expect("the probe's JSON");
+    assert_eq!(layout["inner"], width, "the window is {width} px wide");
+    assert_eq!(layout["ready"], "1", "the page's own script ran");
+    layout
+}
+
+/// `html` without its Content-Security-Policy.
+fn without_csp(html: &str) -> String {
+    let csp = html
+        .find("<meta http-equiv=\"Content-Security-Policy\"")
+        .expect("a CSP");
+    let end = html[csp..].find('>').expect("meta end") + csp + 1;
+    format!("{}{}", &html[..csp], &html[end..])
+}
+
+/// Asserts that nothing is wider than the window at that width, nor any table than its box.
+fn assert_fits(layout: &Value, width: u32) {
+    assert!(
+        layout["page"].as_u64() <= Some(u64::from(width)),
+        "the page scrolls sideways at {width} px: {} px wide",
+        layout["page"]
+    );
+    let tables = layout["tables"].as_array().expect("tables");
+    assert!(!tables.is_empty(), "no table measured");
+    for table in tables {
+        assert!(
+            table["table"].as_u64() <= table["wrap"].as_u64(),
+            "at {width} px, {} is {} px wide in a box of {} px",
+            table["where"],
+            table["table"],
+            table["wrap"]
+        );
+    }
+}
+
+/// The realistic run of `tests/fixtures/reports/multi-portal.json`: four portals, one failed,
+/// one audited in four consent phases, with changes since an earlier run.
+fn multi_portal_report() -> Report {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reports/multi-portal.json");
+    let json = std::fs::read_to_string(&path).expect("the fixture");
+    let mut report: Report = serde_json::from_str(&json).expect("a valid report");
+    report.totals = Totals::of(&report.targets);
+    report
+}
+
+#[test]
+fn long_urls_and_cookie_names_fit_at_1280_and_1920() {
+    let Some(chrome) = chromium() else { return };
+    let mut report = multi_portal_report();
+    // Longer still than the fixture's: a tracker URL of 400 characters, an opaque token with no
+    // separator at all, a cookie name of 90 characters.
+    let long_url = format!(
+        "https://collect.tracker.example/v2/collect?{}",
+        (0..25)
+            .map(|i| format!("param_{i}=value-{i}-abcdefgh"))
+            .collect::<Vec<_>>()
+            .join("&")
+    );
+    let token = "Q".repeat(120);
+    let cookie = &mut report.targets[0].observed[0];
+    cookie.name = format!("_hjSessionUser_{}", "1234567890".repeat(7));
+    cookie.set_by = long_url.clone();
+    cookie.first_seen_on = format!("https://opendata.bruxelles.be/explore/{token}");
+    report.targets[0].crawl.pages[0].url = long_url;
+    let html = render(&report, None).expect("renders");
+    for width in WIDTHS {
+        let layout = measure(&chrome, &html, width, &[]);
+        assert_fits(&layout, width);
+    }
+}
+
+#[test]
+fn a_realistic_report_lays_out_at_1280_and_1920_with_its_new_sections() {
+    let Some(chrome) = chromium() else { return };
+    let report = multi_portal_report();
+    // Earlier runs in an `--out` folder: five complete ones with fewer findings, and a partial
+    // one that the chart leaves out.
+    let out = tempfile::tempdir().expect("temp dir");
+    for (day, kept) in [(10, 1), (11, 2), (12, 2), (13, 3), (14, 4)] {
+        let mut earlier = report.clone();
+        earlier.run.id = format!("202611{day}T090000Z");
+        earlier.changes = None;
+        for target in &mut earlier.targets {
+            target.status = cookie_audit::types::TargetStatus::Audited;
+            target.findings.truncate(kept);
+        }
+        let dir = out.path().join(&earlier.run.id);
+        std::fs::create_dir(&dir).expect("run folder");
+        let json = serde_json::to_vec(&earlier).expect("JSON");
+        std::fs::write(dir.join("report.json"), json).expect("write");
+    }
+    let mut partial = report.clone();
+    partial.run.partial = true;
+    std::fs::create_dir(out.path().join("20261115T090000Z")).expect("run folder");
+    std::fs::write(
+        out.path().join("20261115T090000Z/report.json"),
+        serde_json::to_vec(&partial).expect("JSON"),
+    )
+    .expect("write");
+    let history = History::load(out.path(), &report);
+    let mut html = Vec::new();
+    render_to(&report, None, &history, &mut html).expect("renders");
+    let html = String::from_utf8(html).expect("UTF-8");
+    assert!(
+        html.contains("Findings in the last 6 runs"),
+        "5 earlier runs and this one"
+    );
+
+    let shown = [
+        "#overview ul.legend",
+        "#overview td.error",
+        "#overview a[href=\"#changes-opendata-bruxelles-be\"]",
+        "#changes-opendata-bruxelles-be",
+        "#cross-portal table",
+        "#history-opendata-bruxelles-be svg",
+        "#history-opendata-liege-be svg",
+        "#target-opendata-bruxelles-be table.consent-grid",
+        "#target-opendata-liege-be .alert",
+    ];
+    // `target/report-screenshots`, beside the build, whatever CARGO_TARGET_DIR says.
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target folder")
+        .join("report-screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot folder");
+    for width in WIDTHS {
+        let layout = measure(&chrome, &html, width, &shown);
+        assert_fits(&layout, width);
+        for selector in shown {
+            assert_eq!(
+                layout["shown"][selector], true,
+                "{selector} is not visible at {width} px"
+            );
+        }
+        // The whole page in one picture: a window as tall as the page (Chromium caps it).
+        let height = layout["height"].as_u64().unwrap_or(4000).min(16_000);
+        let path = shots.join(format!("multi-portal-{width}.png"));
+        let _ = std::fs::remove_file(&path);
+        run_chromium(
+            &chrome,
+            &html,
+            &[
+                format!("--window-size={width},{height}"),
+                "--hide-scrollbars".to_string(),
+                format!("--screenshot={}", path.display()),
+            ],
+        );
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 10_000, "no screenshot at {}", path.display());
+        println!("screenshot at {width} px: {}", path.display());
+    }
 }

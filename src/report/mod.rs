@@ -2,6 +2,7 @@
 //! reading it back, the HTML rendering, the differences between two runs, and merging shards.
 
 pub(crate) mod diff;
+pub(crate) mod history;
 pub(crate) mod load;
 pub(crate) mod lock;
 pub(crate) mod merge;

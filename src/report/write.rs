@@ -154,10 +154,13 @@ fn stage_run(
     let json = staging.path().join("report.json");
     write_new(&json, |w| Ok(serde_json::to_writer_pretty(w, report)?))?;
     let html = staging.path().join("report.html");
+    // Earlier runs are read from `out`, which holds every run folder.
+    let history = super::history::History::load(out, report);
     write_new(&html, |w| {
         Ok(super::render::html::render_to(
             report,
             Some(staging.path()),
+            &history,
             w,
         )?)
     })?;

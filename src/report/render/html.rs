@@ -7,8 +7,12 @@
 //! Content-Security-Policy names, so that even a markup injection that slipped past escaping
 //! could run no script and fetch nothing.
 
+mod breaks;
 mod changes;
+mod chart;
 mod consent;
+mod cross;
+mod grid;
 mod page;
 mod script;
 mod severity;
@@ -24,6 +28,8 @@ use minijinja::{Environment, UndefinedBehavior};
 use crate::types::Report;
 use page::PageView;
 
+pub use crate::report::history::History;
+
 const TEMPLATE: &str = include_str!("report.html.j2");
 
 /// Why the HTML could not be rendered.
@@ -38,16 +44,19 @@ pub enum HtmlError {
 /// `assets`, the folder of the report's `report.json` (without it they are listed, not shown).
 pub fn render(report: &Report, assets: Option<&Path>) -> Result<String, HtmlError> {
     let mut html = Vec::new();
-    render_to(report, assets, &mut html)?;
+    // The `render` command has no `--out` folder of earlier runs to chart.
+    render_to(report, assets, &History::empty(), &mut html)?;
     // minijinja writes only `str`s, so the bytes are UTF-8.
     Ok(String::from_utf8_lossy(&html).into_owned())
 }
 
 /// The HTML report written to `out` as it is rendered, so that a run of many pages never holds
-/// the whole page in memory beside the report.
+/// the whole page in memory beside the report. Each portal charts its findings over the runs of
+/// `history` ([`History::load`]); with [`History::empty`] the charts are left out.
 pub fn render_to(
     report: &Report,
     assets: Option<&Path>,
+    history: &History,
     out: impl std::io::Write,
 ) -> Result<(), HtmlError> {
     let mut env = Environment::new();
@@ -61,8 +70,10 @@ pub fn render_to(
             .build()?,
     );
     // The `.html` name turns on minijinja's HTML auto-escaping for every value.
+    // Long URLs and names wrap at their separators (`<wbr>`), escaped by the filter itself.
+    env.add_filter("breakable", breaks::breakable_filter);
     env.add_template("report.html", TEMPLATE)?;
-    let page = PageView::of(report, assets);
+    let page = PageView::of(report, assets, history);
     env.get_template("report.html")?
         .render_captured_to(Serde(page), out)?;
     Ok(())
@@ -88,6 +99,11 @@ mod tests {
 
     fn escaped(text: &str) -> String {
         minijinja::HtmlEscape(text).to_string()
+    }
+
+    /// The page without the `<wbr>`s that let long values wrap: the text as a reader copies it.
+    fn plain(html: &str) -> String {
+        html.replace("<wbr>", "")
     }
 
     fn observed(name: &str, extra: Json) -> Json {
@@ -212,7 +228,10 @@ mod tests {
 
     #[test]
     fn every_string_from_the_web_is_escaped() {
-        let html = render(&hostile_report(), None).expect("renders");
+        let rendered = render(&hostile_report(), None).expect("renders");
+        // The only markup `breakable` adds is <wbr>; without it the values read whole.
+        let html = plain(&rendered);
+        assert!(!rendered.replace("<wbr>", "").contains("<wbr"));
         let fields = [
             "cookie-name",
             "cookie-domain",
@@ -446,6 +465,7 @@ mod tests {
             ]}),
         );
         let html = render(&report(vec![a], Json::Null), None).expect("renders");
+        let html = plain(&html);
         let table = section(&html, "without-consent");
         assert!(
             table.contains("<a href=\"#target-a-example\">a.example</a>"),
@@ -604,5 +624,397 @@ mod tests {
         let html = render(&report, None).unwrap();
         assert!(html.contains("No portal could be audited"));
         assert!(!html.contains("No audited portal set a cookie"));
+    }
+
+    fn diff(name: &str, extra: Json) -> Json {
+        let mut diff = json!({
+            "name": name, "added": false, "removed": false, "status": null,
+            "charter_status": null, "cookies_appeared": [], "cookies_vanished": [],
+            "cookies_changed": [], "declarations_added": [], "declarations_removed": [],
+            "findings_opened": [], "findings_closed": []
+        });
+        merge(&mut diff, extra);
+        diff
+    }
+
+    fn finding_key(kind: &str, severity: &str, cookie: &str) -> Json {
+        json!({"kind": kind, "cookie": cookie, "severity": severity, "message": "m"})
+    }
+
+    /// The overview table's row of the portal whose anchor is `slug`.
+    fn overview_row<'h>(html: &'h str, slug: &str) -> &'h str {
+        let overview = section(html, "overview");
+        let link = format!("<td class=\"name\"><a href=\"#target-{slug}\">");
+        let start = overview
+            .find(&link)
+            .unwrap_or_else(|| panic!("no row {slug}"));
+        let end = overview[start..].find("</tr>").expect("row end") + start;
+        &overview[start..end]
+    }
+
+    #[test]
+    fn long_values_wrap_only_at_separators() {
+        let url = "https://www.googletagmanager.com/gtag/js?id=G-7XK2&l=dataLayer";
+        let cookie = observed(
+            "_pk_id.8.a1f4c0e2b9d7",
+            json!({"set_by": url, "first_seen_on": url}),
+        );
+        let t = target("a.example", json!({"observed": [cookie]}));
+        let html = render(&report(vec![t], Json::Null), None).expect("renders");
+        let section = section(&html, "target-a-example");
+        let wrapped = "https:&#x2f;&#x2f;<wbr>www.<wbr>googletagmanager.<wbr>com&#x2f;<wbr>gtag&#x2f;<wbr>\
+                       js?<wbr>id=<wbr>G-<wbr>7XK2&amp;<wbr>l=<wbr>dataLayer";
+        assert!(section.contains(wrapped), "{section}");
+        assert!(section.contains("<code>_pk_<wbr>id.<wbr>8.<wbr>a1f4c0e2b9d7</code>"));
+        // Nothing tells the browser to cut words anywhere it likes.
+        assert!(!html.contains("break-all"));
+        let url_rule = html
+            .lines()
+            .find(|l| l.starts_with("td.url {"))
+            .expect("td.url");
+        assert!(!url_rule.contains("anywhere"), "{url_rule}");
+    }
+
+    #[test]
+    fn the_overview_links_each_portal_to_its_changes() {
+        let targets = vec![
+            target("a.example", json!({})),
+            target("b.example", json!({})),
+            target("c.example", json!({})),
+            target("d.example", json!({})),
+        ];
+        let changes = json!({"old_run": "20261117T090000Z", "new_run": "n", "changed": true,
+        "targets": [
+            diff("a.example", json!({"findings_opened": [
+                finding_key("undeclared", "medium", "_ga"),
+                finding_key("set_without_consent", "high", "_ga")],
+                "findings_closed": [finding_key("undeclared", "low", "x")]})),
+            diff("b.example", json!({"declarations_added": ["_ga"]})),
+            diff("c.example", json!({"added": true})),
+        ]});
+        let html = render(&report(targets, changes), None).expect("renders");
+        let overview = section(&html, "overview");
+        assert!(
+            overview.contains(
+                "<th>Changes<br><span class=\"muted\">since 20261117T090000Z</span></th>"
+            ),
+            "{overview}"
+        );
+        let a = overview_row(&html, "a-example");
+        assert!(a.contains("<a href=\"#changes-a-example\""), "{a}");
+        assert!(a.contains("+2 new / −1 gone findings"), "{a}");
+        assert!(overview_row(&html, "b-example").contains("other changes"));
+        assert!(overview_row(&html, "c-example").contains("new portal"));
+        assert!(overview_row(&html, "d-example").contains("no change"));
+        // Each link lands on the portal's own changes.
+        for slug in ["a-example", "b-example", "c-example"] {
+            let target = section(&html, &format!("target-{slug}"));
+            assert!(target.contains(&format!("<div class=\"changes\" id=\"changes-{slug}\">")));
+        }
+
+        let html = render(
+            &report(vec![target("a.example", json!({}))], Json::Null),
+            None,
+        )
+        .unwrap();
+        assert!(
+            !section(&html, "overview").contains("Changes<br>"),
+            "no column without a baseline"
+        );
+    }
+
+    #[test]
+    fn the_findings_bar_has_a_legend() {
+        let html = render(
+            &report(vec![target("a.example", json!({}))], Json::Null),
+            None,
+        )
+        .unwrap();
+        let overview = section(&html, "overview");
+        let legend = &overview[overview.find("<ul class=\"legend\"").expect("a legend")..];
+        for (key, label) in [
+            ("high", "High"),
+            ("medium", "Medium"),
+            ("low", "Low"),
+            ("info", "Info"),
+        ] {
+            assert!(
+                legend.contains(&format!(
+                    "<span class=\"swatch sev-{key}\" aria-hidden=\"true\"></span>{label}</li>"
+                )),
+                "{legend}"
+            );
+        }
+        // The swatches take the bars' own colours.
+        for key in ["high", "medium", "low", "info"] {
+            assert!(html.contains(&format!(
+                ".swatch.sev-{key} {{ background: var(--{key}); }}"
+            )));
+            assert!(html.contains(&format!("svg.bar .sev-{key} {{ fill: var(--{key}); }}")));
+        }
+    }
+
+    #[test]
+    fn a_failed_portal_shows_its_error_instead_of_empty_results() {
+        let failed = target(
+            "down.example",
+            json!({"status": "failed", "error": "DNS lookup failed: down.example",
+                   "charter": {"source": null, "status": "not_found", "error": null,
+                               "portal_url": null, "declared": []}}),
+        );
+        let up = target("up.example", json!({}));
+        let html = render(&report(vec![failed, up], Json::Null), None).expect("renders");
+        let row = overview_row(&html, "down-example");
+        assert!(
+            row.contains("<strong>failed:</strong> DNS lookup failed: down.<wbr>example"),
+            "{row}"
+        );
+        assert!(!row.contains("not found"), "{row}");
+        assert!(
+            !row.contains("<td class=\"num\">0</td>"),
+            "no zero counts: {row}"
+        );
+        let section = section(&html, "target-down-example");
+        assert!(section.contains("DNS lookup failed: down.example"));
+        assert!(!section.contains("not found"), "{section}");
+        assert!(!section.contains("Cookie charter"), "{section}");
+        assert!(overview_row(&html, "up-example").contains("<td>parsed</td>"));
+    }
+
+    #[test]
+    fn cookies_across_portals_count_setters_declarers_and_findings() {
+        let decl = |name: &str, kind: &str| {
+            json!({"name": name, "match": kind, "provider": "", "service": "", "purpose": "",
+                   "category": "statistics", "duration": null, "duration_seconds": null})
+        };
+        let charter = |declared: Json| {
+            json!({"source": "https://x.example/cookies", "status": "parsed", "error": null,
+                   "portal_url": null, "declared": declared})
+        };
+        let undeclared = |cookie: &str| {
+            json!({"kind": "undeclared", "severity": "medium", "cookie": cookie, "message": "m",
+                   "evidence": {}})
+        };
+        let hostile = payload("cross-name");
+        let a = target(
+            "a.example",
+            json!({"observed": [observed("_ga", json!({})), observed("_pk_id.1.abc", json!({})),
+                                observed(&hostile, json!({}))],
+                   "charter": charter(json!([decl("_pk_id.*", "pattern")])),
+                   "findings": [undeclared("_ga"), undeclared(&hostile)]}),
+        );
+        let b = target(
+            "b.example",
+            json!({"observed": [observed("_ga", json!({"declared_as": "_ga"}))],
+                   "charter": charter(json!([decl("_ga", "exact")])),
+                   "findings": [{"kind": "set_without_consent", "severity": "high", "cookie": "_ga",
+                                 "message": "m", "evidence": {}}]}),
+        );
+        let c = target(
+            "c.example",
+            json!({"observed": [observed("_ga", json!({}))], "findings": [undeclared("_ga")]}),
+        );
+        let down = target("down.example", json!({"status": "failed", "error": "x"}));
+        let html = render(&report(vec![a, b.clone(), c, down], Json::Null), None).expect("renders");
+        let cross = section(&html, "cross-portal");
+        assert!(
+            cross.contains("how many of the 3 audited portals"),
+            "{cross}"
+        );
+        let rows: Vec<&str> = cross.split("<tr>").skip(2).collect();
+        assert_eq!(rows.len(), 3, "{cross}");
+        assert!(
+            rows[0]
+                .contains("<code>_ga</code></td><td class=\"num\">3</td><td class=\"num\">1</td>"),
+            "{}",
+            rows[0]
+        );
+        assert!(
+            rows[0].contains(
+                "<td><span title=\"undeclared\">Not in the charter ×2</span>, \
+                 <span title=\"set_without_consent\">Set without consent ×1</span></td>"
+            ),
+            "{}",
+            rows[0]
+        );
+        // Set by one portal, each: in name order, the hostile name escaped.
+        assert!(plain(rows[1]).contains(&escaped(&hostile)), "{}", rows[1]);
+        assert!(
+            rows[2].contains(
+                "_pk_<wbr>id.<wbr>1.<wbr>abc</code></td><td class=\"num\">1</td><td class=\"num\">1</td>"
+            ),
+            "declared by a pattern: {}",
+            rows[2]
+        );
+        assert!(rows[2].contains("<span class=\"muted\">none</span>"));
+        assert!(!html.contains(&hostile));
+
+        // One audited portal: its own tables say it all.
+        let html = render(&report(vec![b], Json::Null), None).expect("renders");
+        assert!(!html.contains("id=\"cross-portal\""));
+    }
+
+    #[test]
+    fn cookies_across_portals_are_bounded() {
+        let names = |prefix: &str, n: usize| -> Json {
+            (0..n)
+                .map(|i| observed(&format!("{prefix}{i:03}"), json!({})))
+                .collect()
+        };
+        let shared = names("shared_", 2);
+        let mut many = shared.as_array().unwrap().clone();
+        many.extend(names("only_", 503).as_array().unwrap().iter().cloned());
+        let a = target("a.example", json!({"observed": many}));
+        let b = target("b.example", json!({"observed": shared}));
+        let html = render(&report(vec![a, b], Json::Null), None).expect("renders");
+        let cross = section(&html, "cross-portal");
+        assert_eq!(cross.matches("<tr>").count(), 1 + super::cross::MAX_ROWS);
+        let first = cross.split("<tr>").nth(2).unwrap();
+        assert!(
+            plain(first).contains("shared_000"),
+            "most portals first: {first}"
+        );
+        assert!(
+            cross.contains("5 more names, set by fewer portals, are not shown"),
+            "{cross}"
+        );
+    }
+
+    #[test]
+    fn each_portal_charts_its_findings_over_earlier_runs() {
+        let out = tempfile::tempdir().unwrap();
+        let high = |n: usize| -> Json {
+            (0..n)
+                .map(|_| {
+                    json!({"kind": "undeclared", "severity": "high", "cookie": "c",
+                                "message": "m", "evidence": {}})
+                })
+                .collect()
+        };
+        for (id, n) in [("20261120T090000Z", 1), ("20261121T090000Z", 3)] {
+            let mut earlier = report(
+                vec![target("a.example", json!({"findings": high(n)}))],
+                Json::Null,
+            );
+            earlier.run.id = id.into();
+            std::fs::create_dir(out.path().join(id)).unwrap();
+            std::fs::write(
+                out.path().join(id).join("report.json"),
+                serde_json::to_vec(&earlier).unwrap(),
+            )
+            .unwrap();
+        }
+        let current = report(
+            vec![
+                target("a.example", json!({"findings": high(2)})),
+                target("new.example", json!({})),
+            ],
+            Json::Null,
+        );
+        let history = History::load(out.path(), &current);
+        let mut html = Vec::new();
+        render_to(&current, None, &history, &mut html).unwrap();
+        let html = String::from_utf8(html).unwrap();
+        let a = section(&html, "target-a-example");
+        let chart = &a[a
+            .find("<figure class=\"history\" id=\"history-a-example\">")
+            .expect("a chart")..];
+        let chart = &chart[..chart.find("</figure>").unwrap()];
+        assert!(
+            chart.contains("aria-label=\"Findings per run, oldest first: 1 → 3 → 2\""),
+            "{chart}"
+        );
+        assert_eq!(chart.matches("<g><title>").count(), 3);
+        assert!(chart.contains(
+            "<title>run 20261121T090000Z: 3 findings (3 high, 0 medium, 0 low, 0 info)</title>"
+        ));
+        // The tallest column fills the chart; the others are to scale.
+        assert!(
+            chart.contains(
+                "class=\"sev-high\" x=\"38.33\" y=\"0.00\" width=\"23.33\" height=\"40.00\""
+            ),
+            "{chart}"
+        );
+        assert!(chart.contains("to this run (<code>20261124T113550Z</code>)"));
+        assert!(
+            !chart.contains("<image") && !chart.contains("href"),
+            "nothing to fetch"
+        );
+        // A portal seen for the first time has nothing to compare with.
+        assert!(!section(&html, "target-new-example").contains("class=\"history\""));
+        // The `render` command has no earlier runs.
+        assert!(
+            !render(&current, None)
+                .unwrap()
+                .contains("class=\"history\"")
+        );
+    }
+
+    #[test]
+    fn the_consent_grid_shows_each_cookie_in_each_phase() {
+        let in_phase = |name: &str, domain: &str, phase: &str| {
+            observed(name, json!({"domain": domain, "phase": phase}))
+        };
+        let hostile = payload("grid-name");
+        let consent = json!({
+            "accept": "auto", "reject": "auto",
+            "phases": [
+                {"phase": "none", "clicked": false, "error": null, "pages": 3},
+                {"phase": "reject", "clicked": true, "error": null, "pages": 3},
+                {"phase": "accept", "clicked": false, "error": "no button", "pages": 0},
+                {"phase": "gpc", "clicked": false, "error": null, "pages": 3},
+            ]
+        });
+        let t = target(
+            "a.example",
+            json!({"engine": "browser", "consent": consent, "observed": [
+                in_phase("_ga", "a.example", "none"), in_phase("_ga", "a.example", "reject"),
+                in_phase("csrftoken", "a.example", "none"), in_phase("csrftoken", "a.example", "gpc"),
+                in_phase(&hostile, "evil.example", "reject"),
+            ], "findings": [{"kind": "set_without_consent", "severity": "high", "cookie": "_ga",
+                            "message": "m", "evidence": {}}]}),
+        );
+        let html = render(&report(vec![t], Json::Null), None).expect("renders");
+        let section = section(&html, "target-a-example");
+        let grid = &section[section.find("<table class=\"consent-grid").expect("a grid")..];
+        let grid = &grid[..grid.find("</table>").unwrap()];
+        assert!(grid.contains("<th>Cookie</th><th>before consent</th><th>after refusal</th><th>after consent <span class=\"muted\">(not crawled)</span></th><th>with Global Privacy Control</th>"), "{grid}");
+        let rows: Vec<&str> = grid.split("<tr>").skip(2).collect();
+        assert_eq!(rows.len(), 3, "one row per name and domain: {grid}");
+        let cells = |row: &str| -> Vec<String> {
+            row.split("<td class=\"cell")
+                .skip(1)
+                .map(|c| c[..c.find("</td>").unwrap()].to_string())
+                .collect()
+        };
+        // Sorted by name: `<` sorts before letters.
+        assert!(plain(rows[0]).contains(&escaped(&hostile)), "{}", rows[0]);
+        assert_eq!(
+            cells(rows[1]),
+            [
+                " set unlawful\"><strong>set</strong>, needs consent",
+                " set unlawful\"><strong>set</strong>, needs consent",
+                "\"><span class=\"muted\">?</span>",
+                "\"><span class=\"muted\">—</span>"
+            ]
+        );
+        assert_eq!(
+            cells(rows[2]),
+            [
+                " set\">set",
+                "\"><span class=\"muted\">—</span>",
+                "\"><span class=\"muted\">?</span>",
+                " set\">set"
+            ]
+        );
+        assert!(!html.contains(&hostile));
+
+        // No phases, no grid.
+        let html = render(
+            &report(vec![target("b.example", json!({}))], Json::Null),
+            None,
+        )
+        .unwrap();
+        assert!(!html.contains("consent-grid\""));
     }
 }

@@ -6,10 +6,12 @@ use std::path::Path;
 use minijinja::Value;
 use serde::Serialize;
 
+use super::cross::CrossView;
 use super::script::{SCRIPT, content_security_policy};
 use super::severity::{SeverityTally, severity_tallies};
 use super::target::TargetView;
 use super::words::{party, readable_time, run_duration, slugs};
+use crate::report::history::History;
 use crate::types::{Phase, Report, Run, TargetReport, Tool};
 
 #[derive(Serialize)]
@@ -29,12 +31,15 @@ pub(super) struct PageView<'a> {
     totals: Vec<SeverityTally>,
     without_consent: Vec<ConsentRow<'a>>,
     changes: Option<ChangesSummary<'a>>,
+    /// Cookie names across portals; absent with fewer than two audited portals.
+    cross: Option<CrossView<'a>>,
     targets: Vec<TargetView<'a>>,
 }
 
 impl<'a> PageView<'a> {
-    /// The page of `report`; consent screenshots are read from `assets`, the report's folder.
-    pub(super) fn of(report: &'a Report, assets: Option<&Path>) -> PageView<'a> {
+    /// The page of `report`; consent screenshots are read from `assets`, the report's folder,
+    /// and each portal's chart of earlier runs from `history`.
+    pub(super) fn of(report: &'a Report, assets: Option<&Path>, history: &History) -> PageView<'a> {
         let slugs = slugs(report.targets.iter().map(|t| t.name.as_str()));
         let widest = report
             .targets
@@ -52,7 +57,15 @@ impl<'a> PageView<'a> {
                     .changes
                     .as_ref()
                     .and_then(|c| c.targets.iter().find(|d| d.name == target.name));
-                TargetView::of(target, slug, widest, diff, old_run.unwrap_or(""), assets)
+                TargetView::of(
+                    target,
+                    slug,
+                    widest,
+                    diff,
+                    old_run.unwrap_or(""),
+                    assets,
+                    history.of(&target.name),
+                )
             })
             .collect();
         let without_consent = targets
@@ -84,6 +97,7 @@ impl<'a> PageView<'a> {
                     .map(|d| d.name.as_str())
                     .collect(),
             }),
+            cross: CrossView::of(&report.targets),
             targets,
         }
     }

@@ -30,6 +30,11 @@ impl SeverityStyle {
         };
         SeverityStyle { key, label, rank }
     }
+
+    /// The CSS class key: `high`, `medium`, `low`, `info`.
+    pub(super) fn key(self) -> &'static str {
+        self.key
+    }
 }
 
 /// How many findings of one severity (the template reads the field names).
@@ -49,7 +54,8 @@ pub(super) fn severity_tallies(counts: &SeverityCounts) -> Vec<SeverityTally> {
         .collect()
 }
 
-fn count_of(counts: &SeverityCounts, severity: Severity) -> u32 {
+/// The count of one severity.
+pub(super) fn count_of(counts: &SeverityCounts, severity: Severity) -> u32 {
     match severity {
         Severity::High => counts.high,
         Severity::Medium => counts.medium,

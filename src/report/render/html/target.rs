@@ -5,10 +5,13 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::changes::TargetChanges;
+use super::chart::HistoryChart;
 use super::consent::ConsentView;
+use super::grid::ConsentGrid;
 use super::severity::{BarSegment, SeverityStyle, SeverityTally, bar, severity_tallies, worst};
 use super::words::{charter_status, duration_in_words, http_href, jurisdiction, lifetime, party};
 use crate::duration;
+use crate::report::history::HistoryPoint;
 use crate::site::Party;
 use crate::types::{
     Category, Charter, CharterStatus, CookieSource, CrawlStop, Finding, MatchKind, ObservedCookie,
@@ -42,8 +45,23 @@ pub(super) struct TargetView<'a> {
     third_party: usize,
     storage: &'a [StorageEntry],
     changes: Option<TargetChanges<'a>>,
+    /// The overview's summary of `changes`; absent when the portal did not change.
+    change_counts: Option<ChangeCounts>,
     /// How the consent phases went; absent when none ran.
     consent: Option<ConsentView<'a>>,
+    /// Cookies against the consent phases they were set in; absent when no phases ran.
+    grid: Option<ConsentGrid<'a>>,
+    /// Findings over the earlier runs of the `--out` folder; absent without any.
+    history: Option<HistoryChart>,
+}
+
+/// What the overview says of a portal's changes: findings opened and closed since the baseline.
+#[derive(Serialize)]
+struct ChangeCounts {
+    opened: usize,
+    closed: usize,
+    /// The portal was not in the baseline run.
+    added: bool,
 }
 
 impl<'a> TargetView<'a> {
@@ -54,6 +72,7 @@ impl<'a> TargetView<'a> {
         diff: Option<&'a TargetDiff>,
         old_run: &'a str,
         assets: Option<&Path>,
+        history: &[HistoryPoint],
     ) -> TargetView<'a> {
         let mut counts = SeverityCounts::default();
         for finding in &target.findings {
@@ -94,10 +113,21 @@ impl<'a> TargetView<'a> {
                 .count(),
             storage: &target.storage,
             changes: diff.map(|d| TargetChanges::of(d, old_run)),
+            change_counts: diff.map(|d| ChangeCounts {
+                opened: d.findings_opened.len(),
+                closed: d.findings_closed.len(),
+                added: d.added,
+            }),
             consent: target
                 .consent
                 .as_ref()
                 .map(|consent| ConsentView::of(consent, assets)),
+            grid: target
+                .consent
+                .as_ref()
+                .filter(|_| target.status == TargetStatus::Audited)
+                .map(|consent| ConsentGrid::of(target, consent)),
+            history: HistoryChart::of(history),
         }
     }
 }
