@@ -113,6 +113,36 @@ pub struct TargetReport {
     pub consent: Option<ConsentReport>,
 }
 
+impl TargetReport {
+    /// How many distinct cookies were observed, and how many of them are third-party.
+    ///
+    /// With consent phases `observed` holds one entry per phase a cookie was seen in, so its
+    /// length counts a cookie set in every phase three or four times; a person asking "how many
+    /// cookies" means distinct ones, identified as the diff identifies them (name, domain, path).
+    pub fn distinct_cookies(&self) -> CookieCount {
+        let mut seen = std::collections::HashSet::new();
+        let mut count = CookieCount::default();
+        for cookie in &self.observed {
+            if seen.insert((&cookie.name, &cookie.domain, &cookie.path)) {
+                count.cookies += 1;
+                if cookie.party == crate::site::Party::Third {
+                    count.third_party += 1;
+                }
+            }
+        }
+        count
+    }
+}
+
+/// Distinct cookies of a target ([`TargetReport::distinct_cookies`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CookieCount {
+    /// Distinct (name, domain, path).
+    pub cookies: usize,
+    /// Of which set by a third party.
+    pub third_party: usize,
+}
+
 /// The consent phases of one target: how the banner was driven and whether each choice worked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentReport {

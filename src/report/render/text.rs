@@ -146,7 +146,6 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// The run's summary for stdout: one line per target, then what changed.
 /// The consent phases in a few words for the target's line: the manager found, and every
 /// choice that could not be made (a cron job's reader must see it there).
 fn consent_summary(consent: Option<&crate::types::ConsentReport>) -> String {
@@ -175,17 +174,15 @@ fn consent_summary(consent: Option<&crate::types::ConsentReport>) -> String {
     }
 }
 
+/// The run's summary for stdout: one line per target, then what changed. Cookies are counted
+/// once each however many consent phases saw them.
 pub(crate) fn run_summary(report: &Report) -> String {
     // Writing to a String cannot fail: the `fmt::Result`s below are always `Ok`.
     let mut out = String::new();
     for target in &report.targets {
         match target.status {
             TargetStatus::Audited => {
-                let third = target
-                    .observed
-                    .iter()
-                    .filter(|c| c.party == crate::site::Party::Third)
-                    .count();
+                let cookies = target.distinct_cookies();
                 let mut counts = crate::types::SeverityCounts::default();
                 for finding in &target.findings {
                     counts.add(finding.severity);
@@ -209,8 +206,8 @@ pub(crate) fn run_summary(report: &Report) -> String {
                      findings {} high, {} medium, {} low, {} info{}{}",
                     printable(&target.name),
                     target.crawl.pages.len(),
-                    target.observed.len(),
-                    third,
+                    cookies.cookies,
+                    cookies.third_party,
                     enum_word(&target.charter.status),
                     counts.high,
                     counts.medium,
@@ -429,7 +426,33 @@ mod diff_tests {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::report::load::fixtures::{cookie, report, target};
+
+    #[test]
+    fn the_summary_counts_a_cookie_seen_in_several_phases_once() {
+        let in_phase = |name: &str, phase: &str, party: &str| {
+            let mut c = cookie(name, "p.be", 10);
+            c["phase"] = json!(phase);
+            c["party"] = json!(party);
+            c
+        };
+        let observed = vec![
+            in_phase("sessionid", "none", "first"),
+            in_phase("sessionid", "reject", "first"),
+            in_phase("sessionid", "accept", "first"),
+            in_phase("_ga", "accept", "third"),
+            in_phase("_ga", "gpc", "third"),
+            in_phase("_gid", "accept", "first"),
+        ];
+        let text = run_summary(&report("r", vec![target("p.be", observed, &[], vec![])]));
+        assert!(
+            text.contains(": 0 pages, 3 cookies (1 third-party), charter parsed"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn web_text_cannot_drive_the_terminal() {
