@@ -10,13 +10,13 @@ use crate::audit::catalog::Catalog;
 use crate::browser::autoconsent::Autoconsent;
 use crate::cli::args::{AuditArgs, Shard};
 use crate::cli::exit::{EXIT_ALL_FAILED, EXIT_FINDINGS, EXIT_OK, Failure, Outcome};
-use crate::cli::output::{self, say};
+use crate::cli::output::{self, outln, say};
 use crate::cli::signals::{Signal, Signals};
 use crate::config::{self, CrawlSettings, Target};
 use crate::pipeline::{self, AuditOptions};
 use crate::report::diff;
 use crate::report::load::load_report;
-use crate::report::render::text::{enum_word, run_summary};
+use crate::report::render::text::enum_word;
 use crate::types::{Engine, Report, Severity};
 
 /// Audits the targets, writes the reports, prints the summary; the exit code says how it went.
@@ -100,15 +100,16 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
         &mut report,
         evidence.as_ref().map(tempfile::TempDir::path),
     );
-    print!("{}", run_summary(&report));
+    let report_json = written.as_ref().ok().map(|p| p.report_json.as_path());
+    output::audit_summary(&report, args.fail_on.map(Severity::from), report_json);
     match written {
         Ok(paths) => {
-            println!(
+            outln!(
                 "reports: {} {}",
                 paths.report_json.display(),
                 paths.report_html.display()
             );
-            println!(
+            outln!(
                 "latest:  {} {}",
                 paths.latest_json.display(),
                 paths.latest_html.display()
@@ -247,7 +248,7 @@ fn load_autoconsent(
     match Autoconsent::find(args.autoconsent.as_deref()) {
         Err(error) => Err(error.to_string()),
         Ok(None) => {
-            eprintln!(
+            say!(
                 "warning: consent = \"auto\": @duckduckgo/autoconsent not found; using the \
                  tool's own rules only (install: npm install @duckduckgo/autoconsent, or name \
                  its folder with --autoconsent)"

@@ -2,6 +2,7 @@
 
 use crate::cli::args::MergeArgs;
 use crate::cli::exit::{EXIT_OK, Failure, Outcome};
+use crate::cli::output::outln;
 use crate::report::load::load_report;
 use crate::report::{merge, write_atomically};
 
@@ -15,7 +16,7 @@ pub(crate) fn run(args: MergeArgs) -> Outcome {
     let merged = merge::merge(reports).map_err(Failure::usage)?;
     let json = serde_json::to_vec_pretty(&merged).map_err(Failure::unwritten)?;
     write_atomically(&args.output, &json).map_err(Failure::unwritten)?;
-    println!(
+    outln!(
         "{}: {} targets ({} audited, {} failed)",
         args.output.display(),
         merged.totals.targets,

@@ -2,6 +2,7 @@
 
 use crate::cli::args::RenderArgs;
 use crate::cli::exit::{EXIT_OK, Failure, Outcome};
+use crate::cli::output::outln;
 use crate::report::load::load_report;
 use crate::report::write_atomically;
 
@@ -17,6 +18,6 @@ pub(crate) fn run(args: RenderArgs) -> Outcome {
     let html =
         crate::report::render::html::render(&report, Some(assets)).map_err(Failure::unwritten)?;
     write_atomically(&output, html.as_bytes()).map_err(Failure::unwritten)?;
-    println!("{}", output.display());
+    outln!("{}", output.display());
     Ok(EXIT_OK)
 }
