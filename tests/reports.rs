@@ -246,3 +246,59 @@ fn shards_merge_into_one_report_and_conflicts_are_refused() {
     );
     assert!(!Path::new(&site.path("x.json")).exists());
 }
+
+/// `render --text`: the summary `audit` printed, after the run's totals, for a mail; a cookie
+/// seen in several consent phases counts once; `-o` writes it to a file instead.
+#[test]
+fn render_text_prints_the_summary_the_audit_printed() {
+    let site = Site::new();
+    let audit = site.audit(&[]);
+    let json = run_dir(site.dir.path()).join("report.json");
+    let json = json.to_str().unwrap();
+    let text = site.run(&["render", "--text", json]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("run ") && lines[0].contains("(http engine)"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        lines[1].starts_with("2 targets: 2 audited, 0 failed; findings "),
+        "{}",
+        text.stdout
+    );
+    let per_target = |stdout: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("audited  ") || l.starts_with("failed   "))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(per_target(&text.stdout), per_target(&audit.stdout));
+    assert_eq!(per_target(&text.stdout).len(), 2);
+    assert!(!Path::new(&json.replace(".json", ".txt")).exists());
+
+    // Consent phases: `one`'s cookie also seen after acceptance, and a third-party one twice.
+    let mut report: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    let observed = report["targets"][0]["observed"].as_array_mut().unwrap();
+    let mut accepted = observed[0].clone();
+    accepted["phase"] = "accept".into();
+    let mut third = observed[0].clone();
+    third["name"] = "_ga".into();
+    third["party"] = "third".into();
+    let mut third_again = third.clone();
+    third_again["phase"] = "accept".into();
+    observed.extend([accepted, third, third_again]);
+    let phased = site.path("phased.json");
+    std::fs::write(&phased, serde_json::to_vec(&report).unwrap()).unwrap();
+    let out = site.path("summary.txt");
+    let written = site.run(&["render", "--text", &phased, "-o", &out]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert_eq!(written.stdout.trim(), out);
+    let summary = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        summary.contains("audited  one: 1 pages, 2 cookies (1 third-party)"),
+        "{summary}"
+    );
+}

@@ -52,7 +52,8 @@ pub(super) enum Command {
     ///
     /// Exit 0, or 1 with --fail-on-change when anything changed; 2 when a file is not a report.
     Diff(DiffArgs),
-    /// Rebuild the HTML report from a JSON report (e.g. old reports with a new template).
+    /// Rebuild the HTML report from a JSON report (e.g. old reports with a new template), or
+    /// print its summary as text with --text (e.g. for a mail).
     Render(RenderArgs),
     /// Join the reports of shards of one run into one report.
     Merge(MergeArgs),
@@ -86,9 +87,14 @@ pub(super) struct RenderArgs {
     /// The JSON report.
     #[arg(value_name = "report.json")]
     pub report: PathBuf,
-    /// Where to write the HTML (default: beside the JSON, with .html).
+    /// Where to write the HTML (default: beside the JSON, with .html), or the text with --text
+    /// (default: stdout).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The run's summary as text instead of HTML: the totals, then the line per target that
+    /// `audit` prints.
+    #[arg(long)]
+    pub text: bool,
 }
 
 /// Arguments of `merge`.

@@ -243,6 +243,46 @@ pub(crate) fn run_summary(report: &Report) -> String {
     out
 }
 
+/// A report as text for a mail (`render --text`): what the run was, its totals, then the
+/// line per target that `audit` printed ([`run_summary`]).
+pub(crate) fn report_text(report: &Report) -> String {
+    let run = &report.run;
+    let totals = &report.totals;
+    let findings = &totals.findings;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "run {} ({} engine), {} to {}",
+        printable(&run.id),
+        enum_word(&run.engine),
+        printable(&run.started_at),
+        printable(&run.finished_at)
+    );
+    if run.partial {
+        let why = run
+            .interrupted_by
+            .as_deref()
+            .map_or(String::new(), |signal| {
+                format!(": interrupted by {}", printable(signal))
+            });
+        let _ = writeln!(out, "partial{why}; the report holds what was done");
+    }
+    let _ = writeln!(
+        out,
+        "{} targets: {} audited, {} failed; findings {} high, {} medium, {} low, {} info",
+        totals.targets,
+        totals.audited,
+        totals.failed,
+        findings.high,
+        findings.medium,
+        findings.low,
+        findings.info
+    );
+    let _ = writeln!(out);
+    out.push_str(&run_summary(report));
+    out
+}
+
 /// A readable charter as a table for stdout (nothing when none was read).
 pub(crate) fn charter_table(charter: &Charter) -> String {
     let mut out = String::new();
