@@ -100,12 +100,16 @@ pub(super) struct RenderArgs {
 /// Arguments of `merge`.
 #[derive(Debug, Args)]
 pub(super) struct MergeArgs {
-    /// The shard reports, in shard order.
+    /// The shard reports, in any order.
     #[arg(value_name = "REPORT.json", required = true, num_args = 1..)]
     pub reports: Vec<PathBuf>,
     /// Where to write the merged report.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Join the shards given though some of the run's are missing; the merged report names
+    /// them (run.merged.missing) and is partial. Without it a missing shard is an error.
+    #[arg(long)]
+    pub allow_missing: bool,
 }
 
 /// Arguments of `charter`.
@@ -159,6 +163,12 @@ pub(super) struct AuditArgs {
     /// Kubernetes indexed Job sets it); the same as --shard $JOB_COMPLETION_INDEX/N.
     #[arg(long, env = "COOKIE_AUDIT_SHARDS", value_name = "N", conflicts_with = "shard", value_parser = clap::value_parser!(u32).range(1..))]
     pub shards: Option<u32>,
+    /// The run this audit is part of, the same for every shard of it (e.g. the night's date, a
+    /// Kubernetes Job's name, a CI pipeline's id); recorded as run.batch, which `merge` checks.
+    /// Default: derived from the targets file and the options, so that shards started apart
+    /// from the same files and options agree.
+    #[arg(long, env = "COOKIE_AUDIT_BATCH", value_name = "ID", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub batch: Option<String>,
     /// Audit the start URLs of this file (one per line, # comments) instead of the targets of
     /// targets.toml, whose [defaults] still apply when it exists.
     #[arg(long, value_name = "FILE")]

@@ -121,6 +121,7 @@ macro_rules! alert {
         $crate::cli::output::alert_line(&format!($($arg)*))
     };
 }
+pub(crate) use alert;
 
 /// `println!` for what a command prints when all went well (a summary, a path written): left
 /// out with `-q`. A command's product asked for by name (`diff`, `render --text`) is printed

@@ -61,7 +61,8 @@ pub struct Run {
     pub finished_at: String,
     /// `browser` when any target used the browser engine (the run needed Chromium), else `http`.
     pub engine: Engine,
-    /// True when the run was interrupted and the report holds only what was done.
+    /// True when the run was interrupted and the report holds only what was done, or when a
+    /// merged report lacks some of the run's shards.
     pub partial: bool,
     /// The signal that interrupted the run (`SIGINT`, `SIGTERM`), when one did.
     #[serde(default)]
@@ -69,6 +70,52 @@ pub struct Run {
     /// True when cookie values were recorded (`--record-values`): the report then holds them.
     #[serde(default)]
     pub values_recorded: bool,
+    /// Which run of shards this report belongs to, and which part of it (flattened: its fields
+    /// are `run.batch`, `run.config_hash`, `run.shard`, `run.merged`).
+    #[serde(flatten)]
+    pub sharding: RunSharding,
+}
+
+/// What `merge` checks before joining reports: that they are shards of one run, each once.
+/// Every field is absent from reports written before it existed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSharding {
+    /// What every shard of one run shares: `audit --batch`, else `cfg-` and the
+    /// `config_hash`, so that shards started apart from the same files and options agree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+    /// A digest of what decides the run's targets and results: the targets file (and list),
+    /// `--only`, `--engine`, the shard count, `--ignore-robots`, `--lifetime-limit-days`,
+    /// `--record-values` and the `--cookie-db` file's content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_hash: Option<String>,
+    /// The part of the run this report holds, with `--shard K/N` or `--shards N`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardOf>,
+    /// Which shards a merged report was joined from, and which were missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<MergedShards>,
+}
+
+/// Shard K of N: the targets whose 0-based index i in the targets file has i % N == K.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardOf {
+    /// K, from 0.
+    pub index: u32,
+    /// N.
+    pub count: u32,
+}
+
+/// The shards a merged report holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedShards {
+    /// N, the run's shard count.
+    pub count: u32,
+    /// The indices of the shards joined, in order.
+    pub shards: Vec<u32>,
+    /// The indices of the shards not given (only with `merge --allow-missing`); their targets
+    /// are not in the report, which is then `partial`.
+    pub missing: Vec<u32>,
 }
 
 /// Whether a target could be audited at all.
@@ -86,6 +133,10 @@ pub enum TargetStatus {
 pub struct TargetReport {
     /// The target's unique name from `targets.toml`.
     pub name: String,
+    /// Its 0-based position in the targets file (or `--targets-list`), before `--shard` and
+    /// `--only`: the order `merge` puts shards' targets back in. Absent from older reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
     /// Its start URL.
     pub url: String,
     /// Which consent rules apply (`eu`, `be`, `fr`).

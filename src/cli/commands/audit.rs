@@ -10,6 +10,7 @@ use crate::audit::catalog::Catalog;
 use crate::browser::autoconsent::Autoconsent;
 use crate::cli::args::{AuditArgs, Shard};
 use crate::cli::exit::{EXIT_ALL_FAILED, EXIT_FINDINGS, EXIT_OK, Failure, Outcome};
+use crate::cli::identity::Identity;
 use crate::cli::output::{self, outln, say};
 use crate::cli::signals::{Signal, Signals};
 use crate::config::{self, CrawlSettings, Target};
@@ -21,7 +22,7 @@ use crate::types::{Engine, Report, Severity};
 
 /// Audits the targets, writes the reports, prints the summary; the exit code says how it went.
 pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
-    let mut targets = load_targets(&args).map_err(Failure::usage)?;
+    let (mut targets, positions, identity) = load_targets(&args).map_err(Failure::usage)?;
     if let Some(engine) = args.engine {
         for target in &mut targets {
             target.settings.engine = engine.into();
@@ -85,6 +86,7 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
     }
     let signal = signalled.get().copied();
     report.run.interrupted_by = signal.map(|s: Signal| s.name().to_string());
+    identity.record(&mut report, &positions);
     if let Some(baseline) = &baseline {
         report.changes = Some(diff::diff(baseline, &report));
     }
@@ -266,12 +268,20 @@ fn load_autoconsent(
     }
 }
 
-fn load_targets(args: &AuditArgs) -> Result<Vec<Target>, String> {
+/// The targets to audit, their positions in the targets file, and the run's identity.
+fn load_targets(args: &AuditArgs) -> Result<(Vec<Target>, Vec<usize>, Identity), String> {
     let shard = shard_of(
         args.shard,
         args.shards,
         std::env::var("JOB_COMPLETION_INDEX").ok(),
     )?;
+    let targets = read_targets(args, shard)?;
+    let identity = Identity::of(args, shard)?;
+    let (positions, targets) = targets.into_iter().unzip();
+    Ok((targets, positions, identity))
+}
+
+fn read_targets(args: &AuditArgs, shard: Option<Shard>) -> Result<Vec<(usize, Target)>, String> {
     let Some(list) = &args.targets_list else {
         let config = config::load(&args.targets).map_err(|e| e.to_string())?;
         return select_targets(config.targets, &args.only, shard, &args.targets);
@@ -314,13 +324,14 @@ fn shard_of(
         })
 }
 
-/// Applies `--shard` (on the index in the file) then `--only`.
+/// Applies `--shard` (on the index in the file) then `--only`; each target comes with that
+/// index.
 fn select_targets(
     targets: Vec<Target>,
     only: &[String],
     shard: Option<Shard>,
     path: &Path,
-) -> Result<Vec<Target>, String> {
+) -> Result<Vec<(usize, Target)>, String> {
     for name in only {
         if !targets.iter().any(|t| &t.name == name) {
             let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
@@ -335,8 +346,7 @@ fn select_targets(
         .into_iter()
         .enumerate()
         .filter(|(i, _)| shard.is_none_or(|s| s.includes(*i)))
-        .map(|(_, t)| t)
-        .filter(|t| only.is_empty() || only.contains(&t.name))
+        .filter(|(_, t)| only.is_empty() || only.contains(&t.name))
         .collect())
 }
 

@@ -258,6 +258,27 @@ pub(crate) fn report_text(report: &Report) -> String {
         printable(&run.started_at),
         printable(&run.finished_at)
     );
+    let batch = run.sharding.batch.as_deref().map(printable);
+    let of_batch = batch.map_or(String::new(), |b| format!(" of batch {b}"));
+    if let Some(shard) = &run.sharding.shard {
+        let _ = writeln!(out, "shard {}/{}{of_batch}", shard.index, shard.count);
+    }
+    if let Some(merged) = &run.sharding.merged {
+        let shards: Vec<String> = merged
+            .shards
+            .iter()
+            .map(|i| format!("{i}/{}", merged.count))
+            .collect();
+        let _ = write!(out, "merged from shards {}{of_batch}", shards.join(", "));
+        if !merged.missing.is_empty() {
+            let missing = crate::report::merge::shard_list(&merged.missing, merged.count);
+            let _ = write!(
+                out,
+                "; {missing} missing: their targets are not in this report"
+            );
+        }
+        let _ = writeln!(out);
+    }
     if run.partial {
         let why = run
             .interrupted_by
@@ -470,6 +491,30 @@ mod tests {
 
     use super::*;
     use crate::report::load::fixtures::{cookie, report, target};
+
+    #[test]
+    fn the_text_of_a_merged_report_names_its_missing_shards() {
+        let mut merged = report("r", vec![target("p.be", vec![], &[], vec![])]);
+        merged.run.partial = true;
+        merged.run.sharding = crate::types::RunSharding {
+            batch: Some("night".into()),
+            config_hash: None,
+            shard: None,
+            merged: Some(crate::types::MergedShards {
+                count: 4,
+                shards: vec![0, 1, 3],
+                missing: vec![2],
+            }),
+        };
+        let text = report_text(&merged);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[1],
+            "merged from shards 0/4, 1/4, 3/4 of batch night; shard 2/4 missing: their targets \
+             are not in this report"
+        );
+        assert_eq!(lines[2], "partial; the report holds what was done");
+    }
 
     #[test]
     fn the_summary_counts_a_cookie_seen_in_several_phases_once() {
