@@ -184,8 +184,9 @@ pub(crate) struct MergeOptions {
 /// order of the targets file (`targets[].index`) when every target has one, else left in input
 /// order; an identical duplicate target is kept once, a conflicting one is an error. Totals are
 /// recomputed with [`Totals::of`]. `run`: the id and engine of the first input, `started_at`
-/// the earliest, `finished_at` the latest, `partial` and `values_recorded` if any is (and
-/// `partial` when shards are missing), the first `interrupted_by`, `batch` and `config_hash`
+/// the earliest, `finished_at` the latest, `partial` and `values_recorded` if any is (missing
+/// shards are said by `merged.missing`, not `partial`, which means a shard was interrupted and
+/// which readers and the HTML take so), the first `interrupted_by`, `batch` and `config_hash`
 /// kept, `shard` replaced by `merged`; `changes` dropped (it belonged to one shard). `tool` is
 /// this build, which wrote the merged report.
 ///
@@ -244,9 +245,6 @@ pub(crate) fn merge(
         targets.sort_by_key(|t| t.index);
     }
     run.sharding.shard = None;
-    if let Some(merged) = &merged {
-        run.partial |= !merged.missing.is_empty();
-    }
     run.sharding.merged = merged;
     Ok(Report {
         schema_version: SCHEMA_VERSION,
@@ -716,10 +714,7 @@ mod tests {
         )
         .expect("allowed");
         assert_eq!(names(&merged), ["a", "d"]);
-        assert!(
-            merged.run.partial,
-            "a run without all its shards is partial"
-        );
+        assert!(!merged.run.partial, "no shard was interrupted");
         assert_eq!(
             merged.run.sharding.merged,
             Some(MergedShards {

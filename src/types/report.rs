@@ -61,8 +61,7 @@ pub struct Run {
     pub finished_at: String,
     /// `browser` when any target used the browser engine (the run needed Chromium), else `http`.
     pub engine: Engine,
-    /// True when the run was interrupted and the report holds only what was done, or when a
-    /// merged report lacks some of the run's shards.
+    /// True when the run was interrupted and the report holds only what was done.
     pub partial: bool,
     /// The signal that interrupted the run (`SIGINT`, `SIGTERM`), when one did.
     #[serde(default)]
@@ -114,7 +113,7 @@ pub struct MergedShards {
     /// The indices of the shards joined, in order.
     pub shards: Vec<u32>,
     /// The indices of the shards not given (only with `merge --allow-missing`); their targets
-    /// are not in the report, which is then `partial`.
+    /// are not in the report.
     pub missing: Vec<u32>,
 }
 

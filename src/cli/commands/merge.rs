@@ -24,7 +24,7 @@ pub(crate) fn run(args: MergeArgs) -> Outcome {
     {
         alert!(
             "warning: {} missing (--allow-missing): {} lacks their targets and says so \
-             (run.merged.missing, \"partial\": true)",
+             (run.merged.missing)",
             merge::shard_list(&shards.missing, shards.count),
             args.output.display()
         );
