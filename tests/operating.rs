@@ -205,3 +205,75 @@ fn a_plain_list_of_urls_is_a_run_with_the_defaults_of_targets_toml() {
         run.stderr
     );
 }
+
+/// `-q`, for cron: a run where all went well prints nothing at all; a failed target, findings
+/// at or above `--fail-on`, say so on stderr in a few lines with where the report is, and
+/// stdout stays empty whatever happens.
+#[test]
+fn quiet_runs_print_nothing_unless_something_is_wrong() {
+    let server = portal();
+    let port = server.port;
+    let closed = closed_port();
+    let ok = "[defaults]\ndelay_ms = 0\nmax_pages = 2\n\n[[target]]\nname = \"ok\"\n\
+              url = \"http://www.ok.test:{port}/\"\n";
+    let dir = site_dir(&ok.replace("{port}", &port.to_string()));
+    let quiet = |extra: &[&str]| {
+        let mut list = vec!["audit", "-q"];
+        list.extend(extra);
+        cookie_audit(dir.path(), &server.argv(&list, &["www.ok.test"]))
+    };
+
+    let calm = quiet(&[]);
+    assert_eq!(calm.code, 0, "{}", calm.stderr);
+    assert_eq!((calm.stdout.as_str(), calm.stderr.as_str()), ("", ""));
+
+    // No charter: a high finding.
+    let findings = quiet(&["--fail-on", "high"]);
+    assert_eq!(findings.code, 1, "{}", findings.stderr);
+    assert_eq!(findings.stdout, "");
+    let lines: Vec<&str> = findings.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", findings.stderr);
+    assert!(
+        lines[0].starts_with("report: ") && lines[0].ends_with("report.json"),
+        "{}",
+        findings.stderr
+    );
+    assert!(
+        lines[1].starts_with("exit 1: ") && lines[1].contains("--fail-on high"),
+        "{}",
+        findings.stderr
+    );
+
+    // The same for a log shipper: the exit line is a JSON event, not filtered out as a warning.
+    let json = quiet(&["--fail-on", "high", "--log-format", "json"]);
+    assert_eq!(json.code, 1);
+    assert_eq!(json.stdout, "");
+    let messages: Vec<String> = json
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .filter_map(|l| l["message"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.starts_with("exit 1: ")),
+        "{messages:?}"
+    );
+
+    // A portal down: its line and the report's place, though the exit code is 0.
+    let with_down = format!(
+        "{}\n[[target]]\nname = \"down\"\nurl = \"http://127.0.0.1:{closed}/\"\n",
+        ok.replace("{port}", &port.to_string())
+    );
+    std::fs::write(dir.path().join("targets.toml"), with_down).expect("targets");
+    let down = quiet(&[]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert_eq!(down.stdout, "");
+    let lines: Vec<&str> = down.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", down.stderr);
+    assert!(
+        lines[0].starts_with("failed   down: cannot connect"),
+        "{}",
+        down.stderr
+    );
+    assert!(lines[1].starts_with("report: "), "{}", down.stderr);
+}

@@ -225,7 +225,7 @@ fn shards_merge_into_one_report_and_conflicts_are_refused() {
     assert_eq!(report["totals"]["targets"], 2);
     assert_eq!(report["totals"]["audited"], 2);
 
-    // The same target twice with different contents cannot be joined.
+    // The same shard twice (here with different contents) cannot be joined.
     let mut altered: Value =
         serde_json::from_str(&std::fs::read_to_string(&shard0).unwrap()).unwrap();
     altered["targets"][0]["observed"] = Value::Array(Vec::new());
@@ -245,4 +245,175 @@ fn shards_merge_into_one_report_and_conflicts_are_refused() {
         conflict.stderr
     );
     assert!(!Path::new(&site.path("x.json")).exists());
+}
+
+/// `render --text`: the summary `audit` printed, after the run's totals, for a mail; a cookie
+/// seen in several consent phases counts once; `-o` writes it to a file instead.
+#[test]
+fn render_text_prints_the_summary_the_audit_printed() {
+    let site = Site::new();
+    let audit = site.audit(&[]);
+    let json = run_dir(site.dir.path()).join("report.json");
+    let json = json.to_str().unwrap();
+    let text = site.run(&["render", "--text", json]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("run ") && lines[0].contains("(http engine)"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        lines[1].starts_with("2 targets: 2 audited, 0 failed; findings "),
+        "{}",
+        text.stdout
+    );
+    let per_target = |stdout: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("audited  ") || l.starts_with("failed   "))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(per_target(&text.stdout), per_target(&audit.stdout));
+    assert_eq!(per_target(&text.stdout).len(), 2);
+    assert!(!Path::new(&json.replace(".json", ".txt")).exists());
+
+    // Consent phases: `one`'s cookie also seen after acceptance, and a third-party one twice.
+    let mut report: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    let observed = report["targets"][0]["observed"].as_array_mut().unwrap();
+    let mut accepted = observed[0].clone();
+    accepted["phase"] = "accept".into();
+    let mut third = observed[0].clone();
+    third["name"] = "_ga".into();
+    third["party"] = "third".into();
+    let mut third_again = third.clone();
+    third_again["phase"] = "accept".into();
+    observed.extend([accepted, third, third_again]);
+    let phased = site.path("phased.json");
+    std::fs::write(&phased, serde_json::to_vec(&report).unwrap()).unwrap();
+    let out = site.path("summary.txt");
+    let written = site.run(&["render", "--text", &phased, "-o", &out]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert_eq!(written.stdout.trim(), out);
+    let summary = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        summary.contains("audited  one: 1 pages, 2 cookies (1 third-party)"),
+        "{summary}"
+    );
+}
+
+fn merge_of(site: &Site, inputs: &[&Path], extra: &[&str]) -> (Run, String) {
+    let out = site.path("merged.json");
+    let _ = std::fs::remove_file(&out);
+    let mut argv = vec!["merge".to_string()];
+    argv.extend(inputs.iter().map(|p| p.to_str().unwrap().to_string()));
+    argv.extend(args(&["-o", &out]));
+    argv.extend(args(extra));
+    (cookie_audit(site.dir.path(), &argv), out)
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Each shard records its shard, its run's batch and config hash, and its targets' places in
+/// targets.toml; `merge` puts targets back in that order whatever the order of its inputs, and
+/// refuses shards of different runs, a shard twice, and missing shards unless allowed.
+#[test]
+fn merge_checks_that_shards_make_one_run() {
+    let site = Site::new();
+    let shard = |k: &str, extra: &[&str]| {
+        let mut argv = vec!["--shard", k];
+        argv.extend(extra);
+        site.audit(&argv);
+        run_dir(site.dir.path()).join("report.json")
+    };
+    let zero = shard("0/2", &[]);
+    let one = shard("1/2", &[]);
+    let (first, second) = (read_json(&zero), read_json(&one));
+    assert_eq!(
+        second["run"]["shard"],
+        serde_json::json!({"index": 1, "count": 2})
+    );
+    assert_eq!(second["targets"][0]["name"], "two");
+    assert_eq!(second["targets"][0]["index"], 1);
+    let batch = first["run"]["batch"].as_str().unwrap();
+    assert!(batch.starts_with("cfg-"), "{batch}");
+    assert_eq!(
+        second["run"]["batch"], batch,
+        "derived alike by both shards"
+    );
+    assert_eq!(second["run"]["config_hash"], first["run"]["config_hash"]);
+
+    // Inputs in any order: targets in the order of targets.toml.
+    let (run, out) = merge_of(&site, &[&one, &zero], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let merged = read_json(Path::new(&out));
+    let names: Vec<&str> = merged["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["one", "two"]);
+    assert_eq!(
+        merged["run"]["merged"],
+        serde_json::json!({"count": 2, "shards": [0, 1], "missing": []})
+    );
+    assert_eq!(merged["run"]["batch"], batch);
+    assert!(merged["run"].get("shard").is_none());
+
+    // The same shard twice.
+    let (run, out) = merge_of(&site, &[&zero, &one, &zero], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("shard 0/2 is given twice"),
+        "{}",
+        run.stderr
+    );
+    assert!(!Path::new(&out).exists());
+
+    // A shard missing: named, refused, then joined when allowed and said in the report.
+    let (run, out) = merge_of(&site, &[&one], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error: shard 0/2 missing"),
+        "{}",
+        run.stderr
+    );
+    assert!(!Path::new(&out).exists());
+    let (run, out) = merge_of(&site, &[&one], &["--allow-missing"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: shard 0/2 missing"),
+        "{}",
+        run.stderr
+    );
+    let partial = read_json(Path::new(&out));
+    assert_eq!(partial["run"]["merged"]["missing"], serde_json::json!([0]));
+    assert_eq!(partial["run"]["partial"], false, "no shard was interrupted");
+    assert_eq!(partial["totals"]["targets"], 1);
+
+    // Another run: other options derive another batch, and --batch names runs apart.
+    let other = shard("0/2", &["--lifetime-limit-days", "30"]);
+    let (run, _) = merge_of(&site, &[&other, &one], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let other_name = other.to_str().unwrap();
+    assert!(
+        run.stderr.contains("of different runs") && run.stderr.contains(other_name),
+        "{}",
+        run.stderr
+    );
+    let monday = shard("0/2", &["--batch", "monday"]);
+    let tuesday = shard("1/2", &["--batch", "tuesday"]);
+    let (run, _) = merge_of(&site, &[&monday, &tuesday], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is of run batch \"tuesday\"")
+            && run.stderr.contains(tuesday.to_str().unwrap())
+            && run.stderr.contains(monday.to_str().unwrap()),
+        "{}",
+        run.stderr
+    );
 }

@@ -61,6 +61,7 @@ fn target(
 ) -> TargetReport {
     TargetReport {
         name: "portal".into(),
+        index: None,
         url: "https://www.portal.test/".into(),
         jurisdiction,
         engine: Engine::Http,

@@ -52,7 +52,8 @@ pub(super) enum Command {
     ///
     /// Exit 0, or 1 with --fail-on-change when anything changed; 2 when a file is not a report.
     Diff(DiffArgs),
-    /// Rebuild the HTML report from a JSON report (e.g. old reports with a new template).
+    /// Rebuild the HTML report from a JSON report (e.g. old reports with a new template), or
+    /// print its summary as text with --text (e.g. for a mail).
     Render(RenderArgs),
     /// Join the reports of shards of one run into one report.
     Merge(MergeArgs),
@@ -86,20 +87,29 @@ pub(super) struct RenderArgs {
     /// The JSON report.
     #[arg(value_name = "report.json")]
     pub report: PathBuf,
-    /// Where to write the HTML (default: beside the JSON, with .html).
+    /// Where to write the HTML (default: beside the JSON, with .html), or the text with --text
+    /// (default: stdout).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The run's summary as text instead of HTML: the totals, then the line per target that
+    /// `audit` prints.
+    #[arg(long)]
+    pub text: bool,
 }
 
 /// Arguments of `merge`.
 #[derive(Debug, Args)]
 pub(super) struct MergeArgs {
-    /// The shard reports, in shard order.
+    /// The shard reports, in any order.
     #[arg(value_name = "REPORT.json", required = true, num_args = 1..)]
     pub reports: Vec<PathBuf>,
     /// Where to write the merged report.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Join the shards given though some of the run's are missing; the merged report names
+    /// them (run.merged.missing) and is partial. Without it a missing shard is an error.
+    #[arg(long)]
+    pub allow_missing: bool,
 }
 
 /// Arguments of `charter`.
@@ -153,6 +163,12 @@ pub(super) struct AuditArgs {
     /// Kubernetes indexed Job sets it); the same as --shard $JOB_COMPLETION_INDEX/N.
     #[arg(long, env = "COOKIE_AUDIT_SHARDS", value_name = "N", conflicts_with = "shard", value_parser = clap::value_parser!(u32).range(1..))]
     pub shards: Option<u32>,
+    /// The run this audit is part of, the same for every shard of it (e.g. the night's date, a
+    /// Kubernetes Job's name, a CI pipeline's id); recorded as run.batch, which `merge` checks.
+    /// Default: derived from the targets file and the options, so that shards started apart
+    /// from the same files and options agree.
+    #[arg(long, env = "COOKIE_AUDIT_BATCH", value_name = "ID", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub batch: Option<String>,
     /// Audit the start URLs of this file (one per line, # comments) instead of the targets of
     /// targets.toml, whose [defaults] still apply when it exists.
     #[arg(long, value_name = "FILE")]

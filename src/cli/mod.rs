@@ -9,6 +9,7 @@
 mod args;
 mod commands;
 mod exit;
+mod identity;
 mod output;
 mod signals;
 

@@ -1,8 +1,10 @@
-//! What the command line writes on stderr: log lines (text or JSON, credentials masked),
-//! messages for people, and progress bars when, and only when, stderr is a terminal.
+//! What the command line writes: log lines on stderr (text or JSON, credentials masked),
+//! messages for people, progress bars when, and only when, stderr is a terminal, and what
+//! `-q` leaves of all that (README, "For cron users").
 
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -14,11 +16,19 @@ use tracing_subscriber::util::SubscriberInitExt;
 use super::args::LogFormat;
 use crate::crawl::Progress;
 use crate::redact::RedactingWriter;
+use crate::report::render::text::{printable, run_summary};
+use crate::types::{Report, Severity, TargetReport, TargetStatus};
 
 /// The bars, when shown: log lines and messages are written around them.
 static BARS: OnceLock<MultiProgress> = OnceLock::new();
 /// True with `--log-format json`: messages go through the log, as JSON.
 static JSON: AtomicBool = AtomicBool::new(false);
+/// True with `-q`: stdout stays empty and stderr says only what is wrong.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// The log target of the lines `-q` keeps though they are not errors (`exit 1: …`, a failed
+/// target): the filter lets it through at `warn` whatever the level.
+const OUTCOME: &str = "cookie_audit::outcome";
 
 /// At most this many targets get a bar of their own; the rest are counted in the overall line.
 const TARGET_BARS: usize = 8;
@@ -32,6 +42,7 @@ pub(super) fn init(verbose: u8, quiet: bool, format: LogFormat, progress: bool) 
         (false, 2) => tracing::Level::DEBUG,
         (false, _) => tracing::Level::TRACE,
     };
+    QUIET.store(quiet, Ordering::Relaxed);
     let terminal = io::stderr().is_terminal();
     let bars = (progress && terminal && !quiet && format == LogFormat::Text).then(|| {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(4));
@@ -53,10 +64,11 @@ pub(super) fn init(verbose: u8, quiet: bool, format: LogFormat, progress: bool) 
     let filter = Targets::new()
         .with_default(level)
         .with_target("chromiumoxide", chromiumoxide)
-        .with_target("chromiumoxide::handler", handler);
+        .with_target("chromiumoxide::handler", handler)
+        .with_target(OUTCOME, level.max(tracing::Level::WARN));
     let builder = tracing_subscriber::fmt()
         .with_writer(|| RedactingWriter(LogWriter))
-        .with_max_level(level)
+        .with_max_level(level.max(tracing::Level::WARN))
         .with_target(false);
     match format {
         LogFormat::Text => builder.with_ansi(terminal).finish().with(filter).init(),
@@ -69,15 +81,24 @@ pub(super) fn init(verbose: u8, quiet: bool, format: LogFormat, progress: bool) 
     bars.map(Bars::new)
 }
 
-/// A message for the person or script running the command (`error: …`, `exit 1: …`): a plain
-/// line on stderr, or a log event with `--log-format json`.
+/// A message for the person or script running the command (`error: …`, `exit 1: …`,
+/// `note: …`): a plain line on stderr, or a log event with `--log-format json`. With `-q` only
+/// errors and `exit N: …` lines are said: notes and warnings would make cron mail every night.
 pub(super) fn say_line(line: &str) {
+    if QUIET.load(Ordering::Relaxed) && !line.starts_with("error") && !line.starts_with("exit ") {
+        return;
+    }
+    alert_line(line);
+}
+
+/// Like [`say_line`], but said even with `-q`: something a cron job's reader must learn.
+pub(super) fn alert_line(line: &str) {
     let line = crate::redact::credentials(line);
     if JSON.load(Ordering::Relaxed) {
         if line.starts_with("error") {
             tracing::error!("{line}");
         } else {
-            tracing::warn!("{line}");
+            tracing::warn!(target: OUTCOME, "{line}");
         }
         return;
     }
@@ -94,6 +115,60 @@ macro_rules! say {
     };
 }
 pub(crate) use say;
+
+/// Writes `format!`-style text with [`alert_line`].
+macro_rules! alert {
+    ($($arg:tt)*) => {
+        $crate::cli::output::alert_line(&format!($($arg)*))
+    };
+}
+pub(crate) use alert;
+
+/// `println!` for what a command prints when all went well (a summary, a path written): left
+/// out with `-q`. A command's product asked for by name (`diff`, `render --text`) is printed
+/// with `println!` and stays.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        if !$crate::cli::output::quiet() {
+            println!($($arg)*);
+        }
+    };
+}
+pub(crate) use outln;
+
+/// True with `-q`.
+pub(super) fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// The end of an audit for people: the summary on stdout; with `-q`, nothing there, and on
+/// stderr only a line per failed target and where the report is, when a target failed, the
+/// run was interrupted or findings reach `--fail-on` (the `exit N: …` line follows).
+pub(super) fn audit_summary(report: &Report, fail_on: Option<Severity>, written: Option<&Path>) {
+    if !quiet() {
+        print!("{}", run_summary(report));
+        return;
+    }
+    let failed: Vec<&TargetReport> = report
+        .targets
+        .iter()
+        .filter(|t| t.status == TargetStatus::Failed)
+        .collect();
+    for target in &failed {
+        alert!(
+            "failed   {}: {}",
+            printable(&target.name),
+            printable(target.error.as_deref().unwrap_or("unknown error"))
+        );
+    }
+    let over = fail_on.is_some_and(|t| report.totals.findings.at_or_above(t) > 0);
+    if failed.is_empty() && !over && !report.run.partial {
+        return;
+    }
+    if let Some(path) = written {
+        alert!("report: {}", path.display());
+    }
+}
 
 /// stderr, with the progress bars lifted out of the way of each line.
 struct LogWriter;

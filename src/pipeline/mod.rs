@@ -250,6 +250,7 @@ fn assemble_report(
             partial: options.interrupt.is_cancelled(),
             interrupted_by: None,
             values_recorded: options.record_values,
+            sharding: Default::default(),
         },
         totals: Totals::of(&targets),
         targets,

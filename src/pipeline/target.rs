@@ -513,6 +513,7 @@ pub(super) fn target_report(
     };
     TargetReport {
         name: target.name.clone(),
+        index: None,
         url: target.url.to_string(),
         jurisdiction: target.jurisdiction,
         engine: target.settings.engine,

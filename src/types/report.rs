@@ -69,6 +69,52 @@ pub struct Run {
     /// True when cookie values were recorded (`--record-values`): the report then holds them.
     #[serde(default)]
     pub values_recorded: bool,
+    /// Which run of shards this report belongs to, and which part of it (flattened: its fields
+    /// are `run.batch`, `run.config_hash`, `run.shard`, `run.merged`).
+    #[serde(flatten)]
+    pub sharding: RunSharding,
+}
+
+/// What `merge` checks before joining reports: that they are shards of one run, each once.
+/// Every field is absent from reports written before it existed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSharding {
+    /// What every shard of one run shares: `audit --batch`, else `cfg-` and the
+    /// `config_hash`, so that shards started apart from the same files and options agree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+    /// A digest of what decides the run's targets and results: the targets file (and list),
+    /// `--only`, `--engine`, the shard count, `--ignore-robots`, `--lifetime-limit-days`,
+    /// `--record-values` and the `--cookie-db` file's content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_hash: Option<String>,
+    /// The part of the run this report holds, with `--shard K/N` or `--shards N`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardOf>,
+    /// Which shards a merged report was joined from, and which were missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<MergedShards>,
+}
+
+/// Shard K of N: the targets whose 0-based index i in the targets file has i % N == K.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardOf {
+    /// K, from 0.
+    pub index: u32,
+    /// N.
+    pub count: u32,
+}
+
+/// The shards a merged report holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedShards {
+    /// N, the run's shard count.
+    pub count: u32,
+    /// The indices of the shards joined, in order.
+    pub shards: Vec<u32>,
+    /// The indices of the shards not given (only with `merge --allow-missing`); their targets
+    /// are not in the report.
+    pub missing: Vec<u32>,
 }
 
 /// Whether a target could be audited at all.
@@ -86,6 +132,10 @@ pub enum TargetStatus {
 pub struct TargetReport {
     /// The target's unique name from `targets.toml`.
     pub name: String,
+    /// Its 0-based position in the targets file (or `--targets-list`), before `--shard` and
+    /// `--only`: the order `merge` puts shards' targets back in. Absent from older reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
     /// Its start URL.
     pub url: String,
     /// Which consent rules apply (`eu`, `be`, `fr`).
@@ -111,6 +161,36 @@ pub struct TargetReport {
     /// How the consent phases went (browser engine with `consent` selectors); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent: Option<ConsentReport>,
+}
+
+impl TargetReport {
+    /// How many distinct cookies were observed, and how many of them are third-party.
+    ///
+    /// With consent phases `observed` holds one entry per phase a cookie was seen in, so its
+    /// length counts a cookie set in every phase three or four times; a person asking "how many
+    /// cookies" means distinct ones, identified as the diff identifies them (name, domain, path).
+    pub fn distinct_cookies(&self) -> CookieCount {
+        let mut seen = std::collections::HashSet::new();
+        let mut count = CookieCount::default();
+        for cookie in &self.observed {
+            if seen.insert((&cookie.name, &cookie.domain, &cookie.path)) {
+                count.cookies += 1;
+                if cookie.party == crate::site::Party::Third {
+                    count.third_party += 1;
+                }
+            }
+        }
+        count
+    }
+}
+
+/// Distinct cookies of a target ([`TargetReport::distinct_cookies`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CookieCount {
+    /// Distinct (name, domain, path).
+    pub cookies: usize,
+    /// Of which set by a third party.
+    pub third_party: usize,
 }
 
 /// The consent phases of one target: how the banner was driven and whether each choice worked.

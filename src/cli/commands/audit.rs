@@ -10,19 +10,20 @@ use crate::audit::catalog::Catalog;
 use crate::browser::autoconsent::Autoconsent;
 use crate::cli::args::{AuditArgs, Shard};
 use crate::cli::exit::{EXIT_ALL_FAILED, EXIT_FINDINGS, EXIT_OK, Failure, Outcome};
-use crate::cli::output::{self, say};
+use crate::cli::identity::Identity;
+use crate::cli::output::{self, outln, say};
 use crate::cli::signals::{Signal, Signals};
 use crate::config::{self, CrawlSettings, Target};
 use crate::pipeline::{self, AuditOptions};
 use crate::report::Publish;
 use crate::report::diff;
 use crate::report::load::load_report;
-use crate::report::render::text::{enum_word, run_summary};
+use crate::report::render::text::enum_word;
 use crate::types::{Engine, Report, Severity};
 
 /// Audits the targets, writes the reports, prints the summary; the exit code says how it went.
 pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
-    let mut targets = load_targets(&args).map_err(Failure::usage)?;
+    let (mut targets, positions, identity) = load_targets(&args).map_err(Failure::usage)?;
     if let Some(engine) = args.engine {
         for target in &mut targets {
             target.settings.engine = engine.into();
@@ -92,6 +93,7 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
     }
     let signal = signalled.get().copied();
     report.run.interrupted_by = signal.map(|s: Signal| s.name().to_string());
+    identity.record(&mut report, &positions);
     if let Some(baseline) = &baseline {
         report.changes = Some(diff::diff(baseline, &report));
     }
@@ -115,17 +117,18 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
         evidence.as_ref().map(tempfile::TempDir::path),
         publish,
     );
-    print!("{}", run_summary(&report));
+    let report_json = written.as_ref().ok().map(|p| p.report_json.as_path());
+    output::audit_summary(&report, args.fail_on.map(Severity::from), report_json);
     match written {
         Ok(paths) => {
-            println!(
+            outln!(
                 "reports: {} {}",
                 paths.report_json.display(),
                 paths.report_html.display()
             );
             match &paths.latest {
-                Some((json, html)) => println!("latest:  {} {}", json.display(), html.display()),
-                None => println!(
+                Some((json, html)) => outln!("latest:  {} {}", json.display(), html.display()),
+                None => outln!(
                     "latest:  unchanged ({}; this run's report is only under its run id)",
                     if all_failed(&report) && signal.is_none() {
                         "no target could be audited"
@@ -274,7 +277,7 @@ fn load_autoconsent(
     match Autoconsent::find(args.autoconsent.as_deref()) {
         Err(error) => Err(error.to_string()),
         Ok(None) => {
-            eprintln!(
+            say!(
                 "warning: consent = \"auto\": @duckduckgo/autoconsent not found; using the \
                  tool's own rules only (install: npm install @duckduckgo/autoconsent, or name \
                  its folder with --autoconsent)"
@@ -292,12 +295,20 @@ fn load_autoconsent(
     }
 }
 
-fn load_targets(args: &AuditArgs) -> Result<Vec<Target>, String> {
+/// The targets to audit, their positions in the targets file, and the run's identity.
+fn load_targets(args: &AuditArgs) -> Result<(Vec<Target>, Vec<usize>, Identity), String> {
     let shard = shard_of(
         args.shard,
         args.shards,
         std::env::var("JOB_COMPLETION_INDEX").ok(),
     )?;
+    let targets = read_targets(args, shard)?;
+    let identity = Identity::of(args, shard)?;
+    let (positions, targets) = targets.into_iter().unzip();
+    Ok((targets, positions, identity))
+}
+
+fn read_targets(args: &AuditArgs, shard: Option<Shard>) -> Result<Vec<(usize, Target)>, String> {
     let Some(list) = &args.targets_list else {
         let config = config::load(&args.targets).map_err(|e| e.to_string())?;
         return select_targets(config.targets, &args.only, shard, &args.targets);
@@ -340,13 +351,14 @@ fn shard_of(
         })
 }
 
-/// Applies `--shard` (on the index in the file) then `--only`.
+/// Applies `--shard` (on the index in the file) then `--only`; each target comes with that
+/// index.
 fn select_targets(
     targets: Vec<Target>,
     only: &[String],
     shard: Option<Shard>,
     path: &Path,
-) -> Result<Vec<Target>, String> {
+) -> Result<Vec<(usize, Target)>, String> {
     for name in only {
         if !targets.iter().any(|t| &t.name == name) {
             let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
@@ -361,8 +373,7 @@ fn select_targets(
         .into_iter()
         .enumerate()
         .filter(|(i, _)| shard.is_none_or(|s| s.includes(*i)))
-        .map(|(_, t)| t)
-        .filter(|t| only.is_empty() || only.contains(&t.name))
+        .filter(|(_, t)| only.is_empty() || only.contains(&t.name))
         .collect())
 }
 

@@ -2,6 +2,7 @@
 
 use crate::cli::args::MergeArgs;
 use crate::cli::exit::{EXIT_OK, Failure, Outcome};
+use crate::cli::output::{alert, outln};
 use crate::report::load::load_report;
 use crate::report::{merge, write_atomically};
 
@@ -12,10 +13,23 @@ pub(crate) fn run(args: MergeArgs) -> Outcome {
         let report = load_report(path).map_err(Failure::usage)?;
         reports.push((path.display().to_string(), report));
     }
-    let merged = merge::merge(reports).map_err(Failure::usage)?;
+    let options = merge::MergeOptions {
+        allow_missing: args.allow_missing,
+    };
+    let merged = merge::merge(reports, options).map_err(Failure::usage)?;
     let json = serde_json::to_vec_pretty(&merged).map_err(Failure::unwritten)?;
     write_atomically(&args.output, &json).map_err(Failure::unwritten)?;
-    println!(
+    if let Some(shards) = &merged.run.sharding.merged
+        && !shards.missing.is_empty()
+    {
+        alert!(
+            "warning: {} missing (--allow-missing): {} lacks their targets and says so \
+             (run.merged.missing)",
+            merge::shard_list(&shards.missing, shards.count),
+            args.output.display()
+        );
+    }
+    outln!(
         "{}: {} targets ({} audited, {} failed)",
         args.output.display(),
         merged.totals.targets,

@@ -1,13 +1,27 @@
-//! `cookie-audit render REPORT`: the HTML of a report, written anew.
+//! `cookie-audit render REPORT`: the HTML of a report, written anew, or its summary as text.
 
 use crate::cli::args::RenderArgs;
 use crate::cli::exit::{EXIT_OK, Failure, Outcome};
+use crate::cli::output::outln;
 use crate::report::load::load_report;
+use crate::report::render::text::report_text;
 use crate::report::write_atomically;
 
-/// Writes the HTML of a report (next to it unless `--output` says where) and prints its path.
+/// Writes the HTML of a report (next to it unless `--output` says where) and prints its path;
+/// with `--text`, prints its summary (or writes it to `--output`).
 pub(crate) fn run(args: RenderArgs) -> Outcome {
     let report = load_report(&args.report).map_err(Failure::usage)?;
+    if args.text {
+        let text = report_text(&report);
+        match &args.output {
+            Some(output) => {
+                write_atomically(output, text.as_bytes()).map_err(Failure::unwritten)?;
+                outln!("{}", output.display());
+            }
+            None => print!("{text}"),
+        }
+        return Ok(EXIT_OK);
+    }
     let output = args
         .output
         .unwrap_or_else(|| args.report.with_extension("html"));
@@ -17,6 +31,6 @@ pub(crate) fn run(args: RenderArgs) -> Outcome {
     let html =
         crate::report::render::html::render(&report, Some(assets)).map_err(Failure::unwritten)?;
     write_atomically(&output, html.as_bytes()).map_err(Failure::unwritten)?;
-    println!("{}", output.display());
+    outln!("{}", output.display());
     Ok(EXIT_OK)
 }

@@ -951,6 +951,21 @@ mod tests {
     }
 
     #[test]
+    fn a_merge_with_missing_shards_says_so() {
+        let mut report = report(vec![], Json::Null);
+        report.run.sharding.merged = Some(crate::types::MergedShards {
+            count: 4,
+            shards: vec![0, 1, 3],
+            missing: vec![2],
+        });
+        let html = render(&report, None).unwrap();
+        assert!(
+            html.contains("shard 2/4 of this run was missing when it was merged"),
+            "{html}"
+        );
+    }
+
+    #[test]
     fn the_consent_grid_shows_each_cookie_in_each_phase() {
         let in_phase = |name: &str, domain: &str, phase: &str| {
             observed(name, json!({"domain": domain, "phase": phase}))
@@ -1008,6 +1023,15 @@ mod tests {
             ]
         );
         assert!(!html.contains(&hostile));
+        // Five sightings of three cookies: the counts say three.
+        assert!(
+            section.contains("Cookies observed (3, in 5 sightings across the consent phases)"),
+            "{section}"
+        );
+        assert!(
+            html.contains("data-sort=\"3\">3 (0)</td>"),
+            "overview counts distinct cookies"
+        );
 
         // No phases, no grid.
         let html = render(

@@ -146,7 +146,6 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// The run's summary for stdout: one line per target, then what changed.
 /// The consent phases in a few words for the target's line: the manager found, and every
 /// choice that could not be made (a cron job's reader must see it there).
 fn consent_summary(consent: Option<&crate::types::ConsentReport>) -> String {
@@ -175,17 +174,15 @@ fn consent_summary(consent: Option<&crate::types::ConsentReport>) -> String {
     }
 }
 
+/// The run's summary for stdout: one line per target, then what changed. Cookies are counted
+/// once each however many consent phases saw them.
 pub(crate) fn run_summary(report: &Report) -> String {
     // Writing to a String cannot fail: the `fmt::Result`s below are always `Ok`.
     let mut out = String::new();
     for target in &report.targets {
         match target.status {
             TargetStatus::Audited => {
-                let third = target
-                    .observed
-                    .iter()
-                    .filter(|c| c.party == crate::site::Party::Third)
-                    .count();
+                let cookies = target.distinct_cookies();
                 let mut counts = crate::types::SeverityCounts::default();
                 for finding in &target.findings {
                     counts.add(finding.severity);
@@ -209,8 +206,8 @@ pub(crate) fn run_summary(report: &Report) -> String {
                      findings {} high, {} medium, {} low, {} info{}{}",
                     printable(&target.name),
                     target.crawl.pages.len(),
-                    target.observed.len(),
-                    third,
+                    cookies.cookies,
+                    cookies.third_party,
                     enum_word(&target.charter.status),
                     counts.high,
                     counts.medium,
@@ -243,6 +240,67 @@ pub(crate) fn run_summary(report: &Report) -> String {
             let _ = writeln!(out, "no changes since run {}", printable(&changes.old_run));
         }
     }
+    out
+}
+
+/// A report as text for a mail (`render --text`): what the run was, its totals, then the
+/// line per target that `audit` printed ([`run_summary`]).
+pub(crate) fn report_text(report: &Report) -> String {
+    let run = &report.run;
+    let totals = &report.totals;
+    let findings = &totals.findings;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "run {} ({} engine), {} to {}",
+        printable(&run.id),
+        enum_word(&run.engine),
+        printable(&run.started_at),
+        printable(&run.finished_at)
+    );
+    let batch = run.sharding.batch.as_deref().map(printable);
+    let of_batch = batch.map_or(String::new(), |b| format!(" of batch {b}"));
+    if let Some(shard) = &run.sharding.shard {
+        let _ = writeln!(out, "shard {}/{}{of_batch}", shard.index, shard.count);
+    }
+    if let Some(merged) = &run.sharding.merged {
+        let shards: Vec<String> = merged
+            .shards
+            .iter()
+            .map(|i| format!("{i}/{}", merged.count))
+            .collect();
+        let _ = write!(out, "merged from shards {}{of_batch}", shards.join(", "));
+        if !merged.missing.is_empty() {
+            let missing = crate::report::merge::shard_list(&merged.missing, merged.count);
+            let _ = write!(
+                out,
+                "; {missing} missing: their targets are not in this report"
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if run.partial {
+        let why = run
+            .interrupted_by
+            .as_deref()
+            .map_or(String::new(), |signal| {
+                format!(": interrupted by {}", printable(signal))
+            });
+        let _ = writeln!(out, "partial{why}; the report holds what was done");
+    }
+    let _ = writeln!(
+        out,
+        "{} targets: {} audited, {} failed; findings {} high, {} medium, {} low, {} info",
+        totals.targets,
+        totals.audited,
+        totals.failed,
+        findings.high,
+        findings.medium,
+        findings.low,
+        findings.info
+    );
+    let _ = writeln!(out);
+    out.push_str(&run_summary(report));
     out
 }
 
@@ -429,7 +487,56 @@ mod diff_tests {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::report::load::fixtures::{cookie, report, target};
+
+    #[test]
+    fn the_text_of_a_merged_report_names_its_missing_shards() {
+        let mut merged = report("r", vec![target("p.be", vec![], &[], vec![])]);
+        merged.run.sharding = crate::types::RunSharding {
+            batch: Some("night".into()),
+            config_hash: None,
+            shard: None,
+            merged: Some(crate::types::MergedShards {
+                count: 4,
+                shards: vec![0, 1, 3],
+                missing: vec![2],
+            }),
+        };
+        let text = report_text(&merged);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[1],
+            "merged from shards 0/4, 1/4, 3/4 of batch night; shard 2/4 missing: their targets \
+             are not in this report"
+        );
+        assert!(lines[2].starts_with("1 targets: 1 audited"), "{text}");
+    }
+
+    #[test]
+    fn the_summary_counts_a_cookie_seen_in_several_phases_once() {
+        let in_phase = |name: &str, phase: &str, party: &str| {
+            let mut c = cookie(name, "p.be", 10);
+            c["phase"] = json!(phase);
+            c["party"] = json!(party);
+            c
+        };
+        let observed = vec![
+            in_phase("sessionid", "none", "first"),
+            in_phase("sessionid", "reject", "first"),
+            in_phase("sessionid", "accept", "first"),
+            in_phase("_ga", "accept", "third"),
+            in_phase("_ga", "gpc", "third"),
+            in_phase("_gid", "accept", "first"),
+        ];
+        let text = run_summary(&report("r", vec![target("p.be", observed, &[], vec![])]));
+        assert!(
+            text.contains(": 0 pages, 3 cookies (1 third-party), charter parsed"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn web_text_cannot_drive_the_terminal() {

@@ -12,10 +12,11 @@ use super::severity::{BarSegment, SeverityStyle, SeverityTally, bar, severity_ta
 use super::words::{charter_status, duration_in_words, http_href, jurisdiction, lifetime, party};
 use crate::duration;
 use crate::report::history::HistoryPoint;
-use crate::site::Party;
+
 use crate::types::{
-    Category, Charter, CharterStatus, CookieSource, CrawlStop, Finding, MatchKind, ObservedCookie,
-    Page, Phase, SameSite, SeverityCounts, StorageEntry, TargetDiff, TargetReport, TargetStatus,
+    Category, Charter, CharterStatus, CookieCount, CookieSource, CrawlStop, Finding, MatchKind,
+    ObservedCookie, Page, Phase, SameSite, SeverityCounts, StorageEntry, TargetDiff, TargetReport,
+    TargetStatus,
 };
 
 #[derive(Serialize)]
@@ -42,7 +43,8 @@ pub(super) struct TargetView<'a> {
     findings: Vec<FindingGroup<'a>>,
     charter: CharterView<'a>,
     observed: Vec<CookieView<'a>>,
-    third_party: usize,
+    /// Distinct cookies (name, domain, path): one seen in several consent phases counts once.
+    cookies: CookieCount,
     storage: &'a [StorageEntry],
     changes: Option<TargetChanges<'a>>,
     /// The overview's summary of `changes`; absent when the portal did not change.
@@ -106,11 +108,7 @@ impl<'a> TargetView<'a> {
                 .iter()
                 .map(|c| CookieView::of(c, &target.findings))
                 .collect(),
-            third_party: target
-                .observed
-                .iter()
-                .filter(|c| c.party == Party::Third)
-                .count(),
+            cookies: target.distinct_cookies(),
             storage: &target.storage,
             changes: diff.map(|d| TargetChanges::of(d, old_run)),
             change_counts: diff.map(|d| ChangeCounts {
