@@ -81,6 +81,8 @@ fn target(
             duration_ms: 0,
             subresources: 0,
             stopped: None,
+            refused: Vec::new(),
+            refused_count: 0,
         },
         observed,
         storage: Vec::new(),

@@ -21,6 +21,7 @@ use crate::config::{ConsentPlan, CrawlSettings};
 use crate::cookie::choice::{CHOICE_COOKIES, decode_choice};
 use crate::cookie::{CookieVia, SetCookie, Sighting, cookie_sightings, parse_set_cookie};
 use crate::crawl::fetch::Fetcher;
+use crate::crawl::guard::TargetGuard;
 use crate::crawl::{LoadedPage, PageLoader};
 use crate::types::{ConsentChoice, ScreenshotMoment};
 
@@ -98,6 +99,7 @@ impl BrowserPages {
         chromium: Arc<Chromium>,
         settings: &CrawlSettings,
         gpc: bool,
+        guard: TargetGuard,
     ) -> Result<BrowserPages, BrowserError> {
         let context = {
             let browser = chromium.browser.read().await;
@@ -122,6 +124,7 @@ impl BrowserPages {
                 hook,
                 content_script: None,
                 gpc,
+                guard: (!guard.policy.allows_everything()).then_some(guard),
             },
             chromium,
             context,

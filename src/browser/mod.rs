@@ -17,6 +17,7 @@ pub(crate) mod autoconsent;
 pub(crate) mod consent;
 pub(crate) mod context;
 mod frames;
+mod guard;
 mod hook;
 mod process;
 mod tab;

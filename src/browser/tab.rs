@@ -64,6 +64,8 @@ pub(crate) struct TabSettings {
     pub content_script: Option<ContentScript>,
     /// Send Global Privacy Control: the `Sec-GPC: 1` header and `navigator.globalPrivacyControl`.
     pub gpc: bool,
+    /// The target's address rule, when it restricts anything.
+    pub guard: Option<crate::crawl::guard::TargetGuard>,
 }
 
 /// A script run in an isolated world of every frame before the page's own, reporting through
@@ -426,6 +428,9 @@ impl Tab {
         page.execute(SetUserAgentOverrideParams::new(settings.user_agent.clone()))
             .await?;
         page.execute(StorageEnable::default()).await?;
+        if let Some(guard) = &settings.guard {
+            super::guard::intercept(&page, guard.clone()).await?;
+        }
         Ok(Tab {
             page,
             events: std::sync::Mutex::new(events),

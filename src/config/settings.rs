@@ -151,4 +151,5 @@ crawl_settings! {
     max_queries_per_path = DEFAULT_MAX_QUERIES_PER_PATH, 0..=MAX_PAGES_LIMIT;
     consent = None, Custom(|src, _, value| consent(src, value));
     gpc = false, Custom(boolean);
+    allow_private_addresses = false, Custom(boolean);
 }

@@ -91,6 +91,9 @@ pub(crate) struct CrawlSettings {
     /// With the browser engine, one more phase in a fresh context that sends Global Privacy
     /// Control (`Sec-GPC: 1`) and clicks nothing.
     pub gpc: bool,
+    /// Let the crawl reach loopback, private, link-local and unspecified addresses that
+    /// neither the start URL nor a `--resolve` rule names (an intranet portal).
+    pub allow_private_addresses: bool,
 }
 
 /// One site to audit, with `[defaults]` already merged in so later stages

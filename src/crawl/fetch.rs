@@ -17,6 +17,8 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::sync::Semaphore;
 use url::Url;
 
+use super::guard::{AddressPolicy, GuardedResolver, TargetGuard, refusal_in};
+
 use super::rate_limit::HostLimiter;
 use crate::cookie::{SetCookie, value_bytes};
 
@@ -83,6 +85,7 @@ pub(crate) fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
 pub(crate) fn build_client(
     resolve: &[ResolveRule],
     tls: &rustls::ClientConfig,
+    policy: Option<std::sync::Arc<AddressPolicy>>,
 ) -> Result<reqwest::Client, reqwest::Error> {
     let mut builder = reqwest::Client::builder()
         .tls_backend_preconfigured(tls.clone())
@@ -94,6 +97,9 @@ pub(crate) fn build_client(
         .no_proxy()
         .pool_idle_timeout(Duration::from_secs(30))
         .tcp_nodelay(true);
+    if let Some(policy) = policy {
+        builder = builder.dns_resolver(GuardedResolver { policy });
+    }
     for rule in resolve {
         // reqwest maps a host to one socket address, whatever port the URL asks for; the rule's
         // port is the one the URL names, so HOST:PORT connects to ADDR:PORT as with curl.
@@ -117,6 +123,9 @@ pub(crate) enum FetchError {
     /// No response at all: DNS, refused, TLS, timeout before the headers.
     #[error("{0}")]
     Transport(String),
+    /// Not sent: the address is internal and nobody vouched for it.
+    #[error("{0}")]
+    Refused(String),
     /// A redirect led back to a URL of the same chain.
     #[error("redirect loop: {0} was already visited in this chain")]
     RedirectLoop(String),
@@ -200,6 +209,7 @@ const DISCARD_READ_LIMIT: u64 = 256 * 1024;
 /// Fetches for one target: its cookie jar, its politeness, its limits.
 pub(crate) struct Fetcher {
     client: reqwest::Client,
+    guard: TargetGuard,
     jar: Mutex<CookieStore>,
     limiter: HostLimiter,
     connections: std::sync::Arc<Semaphore>,
@@ -226,6 +236,7 @@ impl Fetcher {
     /// A fetcher with a fresh cookie jar, as a browser with a new profile.
     pub(crate) fn new(
         client: reqwest::Client,
+        guard: TargetGuard,
         connections: std::sync::Arc<Semaphore>,
         settings: &FetchSettings,
     ) -> Fetcher {
@@ -243,6 +254,7 @@ impl Fetcher {
         );
         Fetcher {
             client,
+            guard,
             jar: Mutex::new(CookieStore::new()),
             limiter: HostLimiter::new(settings.delay),
             connections,
@@ -339,6 +351,10 @@ impl Fetcher {
     }
 
     async fn send(&self, url: &Url) -> Result<reqwest::Response, FetchError> {
+        if let Err(refused) = self.guard.policy.check_url(url) {
+            self.guard.refused.record(url.as_str(), refused.to_string());
+            return Err(FetchError::Refused(refused.to_string()));
+        }
         if let Some(host) = url.host_str() {
             self.limiter.wait(host).await;
         }
@@ -356,10 +372,13 @@ impl Fetcher {
             request = request.header(header::COOKIE, cookies);
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        request
-            .send()
-            .await
-            .map_err(|e| FetchError::Transport(describe_error(&e, self.timeout)))
+        request.send().await.map_err(|e| match refusal_in(&e) {
+            Some(refused) => {
+                self.guard.refused.record(url.as_str(), refused.to_string());
+                FetchError::Refused(refused.to_string())
+            }
+            None => FetchError::Transport(describe_error(&e, self.timeout)),
+        })
     }
 
     fn cookie_header(&self, url: &Url) -> Option<HeaderValue> {

@@ -10,6 +10,8 @@
 pub mod extract;
 pub(crate) mod fetch;
 pub(crate) mod frontier;
+pub(crate) mod guard;
+mod outcome;
 pub(crate) mod rate_limit;
 pub(crate) mod robots;
 pub(crate) mod stop;
@@ -26,12 +28,16 @@ use url::Url;
 use crate::config::Target;
 use crate::cookie::{SetCookie, Sighting, cookie_sightings};
 use crate::site::Site;
-use crate::types::Page;
+
 use extract::PageRefs;
 use fetch::{BodyPolicy, FetchError, FetchSettings, Fetched, Fetcher, ResolveRule};
 use frontier::Frontier;
+use guard::{AddressPolicy, TargetGuard};
 use robots::{RobotsCache, RobotsRules};
 use stop::{Stop, StopReason};
+
+pub(crate) use outcome::PageVisit;
+pub(crate) use outcome::{CookieLink, CrawlOutcome};
 
 /// At most this many sitemap files are read per target (an index and its children).
 const MAX_SITEMAP_FILES: usize = 10;
@@ -48,17 +54,6 @@ pub(crate) trait Progress: std::fmt::Debug + Send + Sync {
     fn page_done(&self, _target: &str) {}
     /// The target is done (audited or failed).
     fn target_done(&self, _target: &str) {}
-}
-
-/// A link whose text or URL mentions cookies: a candidate for the site's cookie charter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CookieLink {
-    /// Where it points.
-    pub url: Url,
-    /// Its text, whitespace collapsed.
-    pub text: String,
-    /// The page it was found on.
-    pub found_on: Url,
 }
 
 /// How one page is loaded: by the HTTP fetcher, or in a browser tab. The crawl policy (which
@@ -128,94 +123,6 @@ impl PageLoader for HttpPages {
     }
 }
 
-/// One page taken from the frontier.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageVisit {
-    /// The URL as queued.
-    pub url: Url,
-    /// The final status, after redirects.
-    pub status: Option<u16>,
-    /// Link distance from the start pages.
-    pub depth: u32,
-    /// Why the page was not fetched whole.
-    pub error: Option<String>,
-    /// Where redirects ended, when they did.
-    pub final_url: Option<Url>,
-    /// Redirect hops followed.
-    pub redirects: u32,
-    /// Body bytes read.
-    pub bytes: u64,
-    /// True when the body was cut at the cap.
-    pub truncated: bool,
-}
-
-impl PageVisit {
-    /// A page as taken from the frontier, before anything is known of it.
-    fn queued(url: Url, depth: u32) -> PageVisit {
-        PageVisit {
-            url,
-            status: None,
-            depth,
-            error: None,
-            final_url: None,
-            redirects: 0,
-            bytes: 0,
-            truncated: false,
-        }
-    }
-}
-
-/// The report's page: the visit as it went, in no consent phase.
-impl From<PageVisit> for Page {
-    fn from(visit: PageVisit) -> Page {
-        Page {
-            url: visit.url.to_string(),
-            status: visit.status,
-            depth: visit.depth,
-            error: visit.error,
-            final_url: visit.final_url.map(|u| u.to_string()),
-            redirects: visit.redirects,
-            bytes: visit.bytes,
-            truncated: visit.truncated,
-            phase: None,
-        }
-    }
-}
-
-/// What the crawl of one target produced, cookies apart (they went to the sink).
-#[derive(Debug, Clone)]
-pub(crate) struct CrawlOutcome {
-    /// Pages in the order they were taken from the frontier.
-    pub pages: Vec<PageVisit>,
-    /// HTTP requests sent.
-    pub requests: u64,
-    /// Distinct sub-resources fetched.
-    pub subresources: u64,
-    /// Links that mention cookies, first found first.
-    pub cookie_links: Vec<CookieLink>,
-    /// Wall time.
-    pub duration: Duration,
-    /// Why the target could not be audited (its start page unreachable), if so.
-    pub failure: Option<String>,
-    /// Why the crawl ended before its frontier was done, if it did.
-    pub stopped: Option<StopReason>,
-}
-
-impl CrawlOutcome {
-    /// A target that could not be audited: no page, no request, and why.
-    pub(crate) fn failed(why: String) -> CrawlOutcome {
-        CrawlOutcome {
-            pages: Vec::new(),
-            requests: 0,
-            subresources: 0,
-            cookie_links: Vec::new(),
-            duration: Duration::ZERO,
-            failure: Some(why),
-            stopped: None,
-        }
-    }
-}
-
 /// Crawls targets; one per run, shared by all targets (one TLS configuration, one global bound
 /// on requests in flight); each session gets its own client and connection pool.
 pub(crate) struct Crawler {
@@ -247,7 +154,7 @@ impl Crawler {
     ) -> Result<Crawler, CrawlerError> {
         let tls = fetch::tls_config()?;
         Ok(Crawler {
-            client: fetch::build_client(resolve, &tls)?,
+            client: fetch::build_client(resolve, &tls, None)?,
             tls,
             resolve: resolve.to_vec(),
             connections: Arc::new(Semaphore::new(max_connections.max(1))),
@@ -258,7 +165,16 @@ impl Crawler {
     /// A fresh session for `target`: its own cookie jar and politeness, as a new browser
     /// profile would have; pages are loaded over HTTP.
     pub(crate) fn session<'t>(&self, target: &'t Target) -> Session<'t, HttpPages> {
-        let fetcher = self.fetcher(target);
+        self.session_guarded(target, self.guard(target))
+    }
+
+    /// The same, under `guard` (the target's, shared with its other sessions).
+    pub(crate) fn session_guarded<'t>(
+        &self,
+        target: &'t Target,
+        guard: TargetGuard,
+    ) -> Session<'t, HttpPages> {
+        let fetcher = self.fetcher(target, guard);
         let pages = HttpPages {
             fetcher: fetcher.clone(),
         };
@@ -271,8 +187,9 @@ impl Crawler {
         &self,
         target: &'t Target,
         pages: L,
+        guard: TargetGuard,
     ) -> Session<'t, L> {
-        let fetcher = self.fetcher(target);
+        let fetcher = self.fetcher(target, guard);
         self.session_loading(target, fetcher, pages)
     }
 
@@ -295,14 +212,25 @@ impl Crawler {
         }
     }
 
-    fn fetcher(&self, target: &Target) -> Arc<Fetcher> {
+    /// The addresses `target` may reach, and a fresh log of what it was refused: given to a
+    /// session and to the browser contexts that load its pages, so both engines obey one rule.
+    pub(crate) fn guard(&self, target: &Target) -> TargetGuard {
+        TargetGuard::new(AddressPolicy::for_target(
+            &target.url,
+            self.resolve.iter().map(|rule| rule.host.as_str()),
+            target.settings.allow_private_addresses,
+        ))
+    }
+
+    fn fetcher(&self, target: &Target, guard: TargetGuard) -> Arc<Fetcher> {
         let settings = &target.settings;
         // The same settings built the run's client already, so this cannot fail in practice;
         // should it, sharing that client only costs the early closing of connections.
-        let client =
-            fetch::build_client(&self.resolve, &self.tls).unwrap_or_else(|_| self.client.clone());
+        let client = fetch::build_client(&self.resolve, &self.tls, Some(guard.policy.clone()))
+            .unwrap_or_else(|_| self.client.clone());
         Arc::new(Fetcher::new(
             client,
+            guard,
             self.connections.clone(),
             &FetchSettings {
                 user_agent: settings.user_agent.clone(),

@@ -13,6 +13,7 @@ use crate::browser::context::BrowserPages;
 use crate::charter::discover::{DocumentSource, find_charter};
 use crate::config::{ClickStep, ConsentPlan, Target};
 use crate::cookie::Sighting;
+use crate::crawl::guard::TargetGuard;
 use crate::crawl::stop::Stop;
 use crate::crawl::{CrawlOutcome, Crawler, Document, PageLoader, Progress, Session};
 use crate::observe::{ObservationBook, Observations};
@@ -106,12 +107,14 @@ pub(super) async fn visit_target(run: &TargetRun<'_>, target: Target) -> TargetR
     };
     // One book for the crawl and the charter fetches: the charter page's cookies count too.
     let book = Mutex::new(ObservationBook::new(site).recording_values(record_values));
+    // One address rule and one log of refusals for every engine and phase of the target.
+    let guard = crawler.guard(&target);
     let (crawled, charter) = match (target.settings.engine, chromium) {
         (Engine::Browser, Some(chromium)) => {
             // A browser that dies answers nothing more: the target fails now, naming why,
             // rather than wait for replies that will never come.
             let crawled = tokio::select! {
-                crawled = crawl_in_browser(run, chromium, &target, &book) => Some(crawled),
+                crawled = crawl_in_browser(run, chromium, &target, &book, &guard) => Some(crawled),
                 _ = chromium.died() => None,
             };
             match crawled {
@@ -127,7 +130,7 @@ pub(super) async fn visit_target(run: &TargetRun<'_>, target: Target) -> TargetR
         }
         _ => {
             let session = crawler
-                .session(&target)
+                .session_guarded(&target, guard.clone())
                 .stopping_on(stop.clone())
                 .reporting_to(run.progress.clone());
             let mut outcome = session.crawl(|event| record(&book, &event)).await;
@@ -153,7 +156,12 @@ pub(super) async fn visit_target(run: &TargetRun<'_>, target: Target) -> TargetR
             "target audited"
         ),
     }
-    target_report(&target, crawled, charter, Some(observations))
+    let mut report = target_report(&target, crawled, charter, Some(observations));
+    (report.crawl.refused, report.crawl.refused_count) = guard.refused.take();
+    for refused in &report.crawl.refused {
+        tracing::warn!(target = %target.name, url = %refused.url, "{}", refused.reason);
+    }
+    report
 }
 
 /// Whether a browser crawl that ended with errors ended so because the browser died: a command
@@ -238,6 +246,7 @@ async fn crawl_in_browser(
     chromium: &Arc<Chromium>,
     target: &Target,
     book: &Mutex<ObservationBook>,
+    guard: &TargetGuard,
 ) -> (Crawled, Charter) {
     let started = Instant::now();
     let plan = target.settings.consent.as_ref();
@@ -254,7 +263,7 @@ async fn crawl_in_browser(
                 stopped = Some(reason);
                 PhaseRun::not_crawled(format!("not run: {reason}"))
             }
-            None => run_phase(run, chromium, target, book, phase).await,
+            None => run_phase(run, chromium, target, book, phase, guard).await,
         };
         let PhaseRun {
             made,
@@ -381,21 +390,23 @@ async fn run_phase(
     target: &Target,
     book: &Mutex<ObservationBook>,
     phase: Phase,
+    guard: &TargetGuard,
 ) -> PhaseRun {
     let stop = run.stop;
     set_phase(book, phase);
     let gpc = phase == Phase::Gpc;
-    let pages = match BrowserPages::new(chromium.clone(), &target.settings, gpc).await {
-        Ok(pages) => pages,
-        Err(error) => {
-            let mut ran = PhaseRun::not_crawled(format!("browser: {error}"));
-            ran.made.no_context = true;
-            return ran;
-        }
-    };
+    let pages =
+        match BrowserPages::new(chromium.clone(), &target.settings, gpc, guard.clone()).await {
+            Ok(pages) => pages,
+            Err(error) => {
+                let mut ran = PhaseRun::not_crawled(format!("browser: {error}"));
+                ran.made.no_context = true;
+                return ran;
+            }
+        };
     let session = run
         .crawler
-        .session_with(target, pages)
+        .session_with(target, pages, guard.clone())
         .stopping_on(stop.clone())
         .reporting_to(run.progress.clone());
     let mut made = ChoiceMade::default();
@@ -534,6 +545,8 @@ pub(super) fn target_report(
             duration_ms: outcome.duration.as_millis() as u64,
             subresources: outcome.subresources,
             stopped: outcome.stopped.map(CrawlStop::from),
+            refused: Vec::new(),
+            refused_count: 0,
         },
         observed: observations.cookies,
         storage: observations.storage,

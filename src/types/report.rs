@@ -280,6 +280,26 @@ pub struct Crawl {
     /// Why the crawl ended before it had visited everything it meant to, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<CrawlStop>,
+    /// Requests not sent because they led to a loopback, private, link-local or unspecified
+    /// address nobody vouched for (at most 100, each URL once).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<RefusedRequest>,
+    /// How many requests were refused, beyond those listed too.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refused_count: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A request the crawl did not send, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedRequest {
+    /// The URL a page, redirect or sub-resource asked for.
+    pub url: String,
+    /// Why it was refused.
+    pub reason: String,
 }
 
 /// Why a target's crawl ended early.

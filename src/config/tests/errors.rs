@@ -45,7 +45,7 @@ fn unknown_target_key_names_the_target_and_suggests_the_fix() {
     );
     assert!(
         help(&err).ends_with(
-            "max_body_bytes, settle_ms, target_timeout_secs, max_queries_per_path, consent, gpc"
+            "max_body_bytes, settle_ms, target_timeout_secs, max_queries_per_path, consent, gpc, allow_private_addresses"
         ),
         "{err}"
     );
@@ -86,7 +86,7 @@ fn unknown_defaults_key_lists_only_settings() {
     assert_eq!(
         help(&err),
         "did you mean `timeout_secs`? allowed keys: max_pages, max_depth, concurrency, \
-         delay_ms, timeout_secs, engine, user_agent, max_body_bytes, settle_ms, target_timeout_secs, max_queries_per_path, consent, gpc"
+         delay_ms, timeout_secs, engine, user_agent, max_body_bytes, settle_ms, target_timeout_secs, max_queries_per_path, consent, gpc, allow_private_addresses"
     );
 }
 

@@ -119,6 +119,7 @@ fn built_in_defaults_apply_without_a_defaults_section() {
         max_queries_per_path: 10,
         consent: None,
         gpc: false,
+        allow_private_addresses: false,
     };
     assert_eq!(CrawlSettings::default(), expected);
     assert_eq!(config.defaults, expected);
@@ -156,6 +157,7 @@ fn every_key_is_read() {
             max_queries_per_path: DEFAULT_MAX_QUERIES_PER_PATH,
             consent: None,
             gpc: false,
+            allow_private_addresses: false,
         }
     );
 
@@ -193,6 +195,7 @@ fn every_key_is_read() {
             max_queries_per_path: DEFAULT_MAX_QUERIES_PER_PATH,
             consent: None,
             gpc: false,
+            allow_private_addresses: false,
         }
     );
 

@@ -15,8 +15,8 @@ use crate::report::history::HistoryPoint;
 
 use crate::types::{
     Category, Charter, CharterStatus, CookieCount, CookieSource, CrawlStop, Finding, MatchKind,
-    ObservedCookie, Page, Phase, SameSite, SeverityCounts, StorageEntry, TargetDiff, TargetReport,
-    TargetStatus,
+    ObservedCookie, Page, Phase, RefusedRequest, SameSite, SeverityCounts, StorageEntry,
+    TargetDiff, TargetReport, TargetStatus,
 };
 
 #[derive(Serialize)]
@@ -32,6 +32,9 @@ pub(super) struct TargetView<'a> {
     failed: bool,
     error: Option<&'a str>,
     pages: &'a [Page],
+    /// Requests refused for leading to internal addresses, and how many there were.
+    refused: &'a [RefusedRequest],
+    refused_count: u64,
     requests: u64,
     crawl_time: String,
     /// Why the crawl ended early, in words, if it did.
@@ -91,6 +94,8 @@ impl<'a> TargetView<'a> {
             failed: target.status == TargetStatus::Failed,
             error: target.error.as_deref(),
             pages: &target.crawl.pages,
+            refused: &target.crawl.refused,
+            refused_count: target.crawl.refused_count,
             requests: target.crawl.requests,
             crawl_time: duration::human((target.crawl.duration_ms / 1000) as i64),
             stopped: target.crawl.stopped.map(|stop| match stop {
