@@ -109,7 +109,7 @@ pub(crate) fn find_executable(explicit: Option<&Path>) -> Result<PathBuf, Browse
 }
 
 /// How long Chromium gets to close itself before it is killed.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One running Chromium, shared by every target of a run.
 pub(crate) struct Chromium {
