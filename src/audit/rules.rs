@@ -39,8 +39,11 @@ pub(crate) fn add_findings(target: &mut TargetReport, rules: &Rules<'_>) {
     let mut findings = Vec::new();
     let declared = &target.charter.declared;
     let charter_read = target.charter.status == CharterStatus::Parsed;
+    // A charter this audit did not read (interrupted, timed out, our own file missing) says
+    // nothing about the portal: no charter-based finding blames it for our failure.
+    let charter_judged = target.charter.status != CharterStatus::NotRead;
     let https = target.url.starts_with("https://");
-    if !charter_read {
+    if !charter_read && charter_judged {
         findings.push(charter_missing(target));
     }
     // With consent phases a cookie is observed once per phase it appeared in; it is judged
@@ -66,6 +69,14 @@ pub(crate) fn add_findings(target: &mut TargetReport, rules: &Rules<'_>) {
             purpose,
         };
         let key = identity(cookie);
+        // A cookie every browser refuses never reached the visitor: it is a misconfiguration
+        // to fix, not a cookie to declare or to ask consent for.
+        if let Some(reason) = refused_everywhere(cookie) {
+            if judged_already.insert(key) {
+                findings.push(cookie_rejected(&judged, reason));
+            }
+            continue;
+        }
         let worst_phase = match cookie.phase {
             Phase::Reject => true,
             Phase::None => !refused_too.contains(&key),
@@ -85,14 +96,20 @@ pub(crate) fn add_findings(target: &mut TargetReport, rules: &Rules<'_>) {
         if !judged_already.insert(key) {
             continue;
         }
-        findings.extend(undeclared(&judged, charter_read));
+        if charter_judged {
+            findings.extend(undeclared(&judged, charter_read));
+        }
         findings.extend(category_mismatch(&judged));
         findings.extend(lifetime_mismatch(&judged));
         findings.extend(lifetime_over_limit(&judged, rules.lifetime_limit_seconds));
         findings.extend(insecure_attributes(&judged, https));
     }
-    for declaration in declared {
-        findings.extend(not_observed(declaration, &target.observed, rules.catalog));
+    // A crawl cut short did not visit every page it meant to: a declared cookie it missed may
+    // be on one of them, so it is not reported as never set.
+    if target.crawl.stopped.is_none() {
+        for declaration in declared {
+            findings.extend(not_observed(declaration, &target.observed, rules.catalog));
+        }
     }
     findings.extend(consent::not_tested(target.consent.as_ref()));
     for malformed in &target.malformed_set_cookies {
@@ -259,6 +276,53 @@ fn charter_missing(target: &TargetReport) -> Finding {
         message,
         evidence: json!({ "status": charter.status, "source": charter.source, "error": charter.error }),
     }
+}
+
+/// Chromium's refusals (`Network.SetCookieBlockedReason`) that every current browser makes:
+/// the cookie line itself is wrong. The others (third-party blocking, `SameSite` in a cross-site
+/// context, user settings) are Chromium's policy: another browser would keep the cookie.
+const REFUSED_BY_EVERY_BROWSER: [&str; 9] = [
+    "SecureOnly",
+    "SyntaxError",
+    "SchemeNotSupported",
+    "OverwriteSecure",
+    "InvalidDomain",
+    "InvalidPrefix",
+    "NameValuePairExceedsMaxSize",
+    "DisallowedCharacter",
+    "NoCookieContent",
+];
+
+/// Why every browser refuses `cookie`, when it does. The HTTP engine's jar refuses only what
+/// every browser refuses (a foreign or public-suffix `Domain`, a broken name prefix); the
+/// browser engine names Chromium's reasons.
+fn refused_everywhere(cookie: &ObservedCookie) -> Option<&str> {
+    let blocked = cookie.blocked.as_deref()?;
+    match blocked.strip_prefix("blocked by Chromium:") {
+        Some(reasons) => reasons
+            .split(',')
+            .any(|r| REFUSED_BY_EVERY_BROWSER.contains(&r.trim()))
+            .then_some(blocked),
+        None => Some(blocked),
+    }
+}
+
+fn cookie_rejected(judged: &Judged<'_>, reason: &str) -> Finding {
+    let cookie = judged.cookie;
+    let mut finding = finding(
+        FindingKind::CookieRejected,
+        Severity::Low,
+        judged,
+        format!(
+            "{} is sent by {} but browsers refuse to store it ({reason}), so visitors never \
+             get it: fix the Set-Cookie header or stop sending it.",
+            cookie.name, cookie.set_by
+        ),
+    );
+    if let Some(evidence) = finding.evidence.as_object_mut() {
+        evidence.insert("blocked".into(), json!(reason));
+    }
+    finding
 }
 
 fn undeclared(judged: &Judged<'_>, charter_read: bool) -> Option<Finding> {

@@ -208,7 +208,7 @@ pub(crate) fn run_summary(report: &Report) -> String {
                     target.crawl.pages.len(),
                     cookies.cookies,
                     cookies.third_party,
-                    enum_word(&target.charter.status),
+                    charter_word(&target.charter),
                     counts.high,
                     counts.medium,
                     counts.low,
@@ -302,6 +302,16 @@ pub(crate) fn report_text(report: &Report) -> String {
     let _ = writeln!(out);
     out.push_str(&run_summary(report));
     out
+}
+
+/// The charter's status for the summary line; with the reason when the audit itself did not
+/// read it, so nobody takes it for the portal's fault.
+fn charter_word(charter: &Charter) -> String {
+    let word = enum_word(&charter.status);
+    match (charter.status, charter.error.as_deref()) {
+        (CharterStatus::NotRead, Some(why)) => format!("{word} ({})", printable(why)),
+        _ => word,
+    }
 }
 
 /// A readable charter as a table for stdout (nothing when none was read).
