@@ -69,10 +69,9 @@ fn trustworthy(url: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cookie::parse_set_cookie;
 
     fn check(line: &str, url: &str) -> Option<String> {
-        let cookie = parse_set_cookie(line).expect("a cookie line");
+        let cookie = cookie::Cookie::parse(line).expect("a cookie line");
         prefix_violation(&cookie, &Url::parse(url).expect("a URL"))
     }
 
@@ -80,15 +79,21 @@ mod tests {
     fn prefixes_are_checked_as_chromium_checks_them() {
         let https = "https://www.portal.test/a/";
         assert_eq!(check("__Host-id=1; Secure; Path=/", https), None);
-        assert_eq!(check("__Secure-id=1; Secure; Domain=portal.test", https), None);
+        assert_eq!(
+            check("__Secure-id=1; Secure; Domain=portal.test", https),
+            None
+        );
         assert_eq!(check("plain=1", "http://www.portal.test/"), None);
         let no_secure = check("__Secure-id=1; Path=/", https).expect("refused");
         assert!(no_secure.contains("Secure attribute"), "{no_secure}");
         let over_http = check("__Secure-id=1; Secure", "http://www.portal.test/").expect("refused");
         assert!(over_http.contains("secure origin"), "{over_http}");
-        assert_eq!(check("__Secure-id=1; Secure", "http://localhost:8080/"), None);
-        let domain = check("__Host-id=1; Secure; Path=/; Domain=portal.test", https)
-            .expect("refused");
+        assert_eq!(
+            check("__Secure-id=1; Secure", "http://localhost:8080/"),
+            None
+        );
+        let domain =
+            check("__Host-id=1; Secure; Path=/; Domain=portal.test", https).expect("refused");
         assert!(domain.contains("no Domain attribute"), "{domain}");
         let path = check("__Host-id=1; Secure", https).expect("refused");
         assert!(path.contains("Path=/ (it has none)"), "{path}");
