@@ -19,8 +19,8 @@ use crate::observe::{ObservationBook, Observations};
 use crate::report::render::text::enum_word;
 use crate::site::Site;
 use crate::types::{
-    Charter, CharterStatus, ConsentChoice, ConsentReport, Crawl, CrawlStop, Engine, Page, Phase, PhaseOutcome,
-    Screenshot, ScreenshotMoment, TargetReport, TargetStatus,
+    Charter, CharterStatus, ConsentChoice, ConsentReport, Crawl, CrawlStop, Engine, Page, Phase,
+    PhaseOutcome, Screenshot, ScreenshotMoment, TargetReport, TargetStatus,
 };
 
 /// What every target of a run is audited with.
@@ -559,5 +559,6 @@ pub(super) fn target_report(
         malformed_set_cookies: observations.malformed,
         findings: Vec::new(),
         consent,
+        engine_limits: None,
     }
 }

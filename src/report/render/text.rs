@@ -227,6 +227,7 @@ pub(crate) fn run_summary(report: &Report) -> String {
             }
         }
     }
+    out.push_str(&engine_note(report));
     if let Some(changes) = &report.changes {
         let changed = changes.targets.len();
         if changes.changed {
@@ -240,6 +241,48 @@ pub(crate) fn run_summary(report: &Report) -> String {
             let _ = writeln!(out, "no changes since run {}", printable(&changes.old_run));
         }
     }
+    out
+}
+
+/// What the engine of the audited targets could not see, once for the run: a cookie missing
+/// from the report may still be set. Names the declared cookies left unverified per target.
+fn engine_note(report: &Report) -> String {
+    let limited: Vec<_> = report
+        .targets
+        .iter()
+        .filter(|t| t.status == TargetStatus::Audited)
+        .filter_map(|t| t.engine_limits.as_ref().map(|limits| (t, limits)))
+        .collect();
+    let Some((first, limits)) = limited.first() else {
+        return String::new();
+    };
+    let mut out = format!(
+        "note: {} target(s) crawled with the {} engine, which cannot see {}",
+        limited.len(),
+        printable(first.engine.as_str()),
+        limits
+            .unobservable
+            .iter()
+            .map(|s| printable(s))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let unverified: Vec<String> = limited
+        .iter()
+        .filter(|(_, l)| !l.declared_by_script.is_empty())
+        .map(|(t, l)| {
+            let names: Vec<String> = l.declared_by_script.iter().map(|n| printable(n)).collect();
+            format!("{}: {}", printable(&t.name), names.join(", "))
+        })
+        .collect();
+    if !unverified.is_empty() {
+        let _ = write!(
+            out,
+            "; declared cookies set by scripts, not verified: {}",
+            unverified.join("; ")
+        );
+    }
+    let _ = writeln!(out, "; to see them run with {}", printable(&limits.instead));
     out
 }
 

@@ -14,9 +14,9 @@ use crate::duration;
 use crate::report::history::HistoryPoint;
 
 use crate::types::{
-    Category, Charter, CharterStatus, CookieCount, CookieSource, CrawlStop, Finding, MatchKind,
-    ObservedCookie, Page, Phase, SameSite, SeverityCounts, StorageEntry, TargetDiff, TargetReport,
-    TargetStatus,
+    Category, Charter, CharterStatus, CookieCount, CookieSource, CrawlStop, EngineLimits, Finding,
+    MatchKind, ObservedCookie, Page, Phase, SameSite, SeverityCounts, StorageEntry, TargetDiff,
+    TargetReport, TargetStatus,
 };
 
 #[derive(Serialize)]
@@ -55,6 +55,9 @@ pub(super) struct TargetView<'a> {
     grid: Option<ConsentGrid<'a>>,
     /// Findings over the earlier runs of the `--out` folder; absent without any.
     history: Option<HistoryChart>,
+    /// What the engine could not observe (the HTTP engine), so that a cookie it did not see is
+    /// not taken for one the portal does not set.
+    engine_limits: Option<&'a EngineLimits>,
 }
 
 /// What the overview says of a portal's changes: findings opened and closed since the baseline.
@@ -103,6 +106,7 @@ impl<'a> TargetView<'a> {
             bar: bar(&counts, widest),
             findings: FindingGroup::all(&target.findings),
             charter: CharterView::of(&target.charter),
+            engine_limits: target.engine_limits.as_ref(),
             observed: target
                 .observed
                 .iter()
