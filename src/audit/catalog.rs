@@ -21,7 +21,7 @@ use crate::types::Category;
 const BUILT_IN_CSV: &str = include_str!("known_cookies.csv");
 
 /// The header of `known_cookies.csv`, in order.
-const BUILT_IN_COLUMNS: [&str; 9] = [
+const BUILT_IN_COLUMNS: [&str; 10] = [
     "name",
     "family",
     "platform",
@@ -30,6 +30,7 @@ const BUILT_IN_COLUMNS: [&str; 9] = [
     "necessity",
     "appears",
     "domain",
+    "traits",
     "description",
 ];
 
@@ -141,6 +142,12 @@ pub(crate) struct KnownCookie {
     pub appears: Appears,
     /// The domain whose cookie this entry describes; `None` for a cookie any site may set.
     pub domain: Option<String>,
+    /// Set by a script (`document.cookie`), never by a `Set-Cookie` header: the HTTP engine
+    /// cannot see it (`script` in the `traits` column).
+    pub by_script: bool,
+    /// Part of a session-recording or heatmap tool (Hotjar, Clarity): never the audience
+    /// measurement the CNIL exempts from consent (`recording` in the `traits` column).
+    pub recording: bool,
     /// What it does, in one sentence.
     pub description: String,
     /// Where the entry comes from.
@@ -557,6 +564,9 @@ fn database_row(
         // The database does not say; a cookie it lists is assumed to show on any visit.
         appears: Appears::Always,
         domain: None,
+        // The database says neither; without knowing, nothing is claimed.
+        by_script: false,
+        recording: false,
         description: cell(columns.description).to_string(),
         origin: Origin::OpenCookieDatabase { line },
     };
@@ -683,6 +693,7 @@ fn built_in_row(fields: &[&str]) -> Result<KnownCookie, String> {
         necessity,
         appears,
         domain,
+        traits,
         description,
     ] = fields
     else {
@@ -709,9 +720,23 @@ fn built_in_row(fields: &[&str]) -> Result<KnownCookie, String> {
         necessity,
         appears: Appears::from_word(appears).ok_or_else(|| format!("bad appears {appears:?}"))?,
         domain: built_in_domain(domain)?,
+        by_script: built_in_trait(traits, "script")?,
+        recording: built_in_trait(traits, "recording")?,
         description: description.trim().to_string(),
         origin: Origin::BuiltIn,
     })
+}
+
+/// Whether the `traits` cell (words separated by spaces) has `wanted`; an unknown word is a typo.
+fn built_in_trait(cell: &str, wanted: &str) -> Result<bool, String> {
+    let mut has = false;
+    for word in cell.split_whitespace() {
+        match word {
+            "script" | "recording" => has |= word == wanted,
+            _ => return Err(format!("bad trait {word:?}")),
+        }
+    }
+    Ok(has)
 }
 
 fn built_in_flag(cell: &str) -> Result<bool, String> {
@@ -838,15 +863,38 @@ mod tests {
 
     #[test]
     fn the_built_in_reader_names_the_line_of_a_bad_row() {
-        let text = "name,family,platform,category,lifetime,necessity,appears,domain,description\n\
-                    ok,0,P,statistics,1 year,,always,,Fine.\n\
-                    bad,0,P,statistics,1 year,security,always,,Reason on a non-necessary cookie.\n\
-                    worse,0,P,necessary,forever,session,always,,Unreadable lifetime.\n";
+        let text = "name,family,platform,category,lifetime,necessity,appears,domain,traits,description\n\
+                    ok,0,P,statistics,1 year,,always,,script recording,Fine.\n\
+                    bad,0,P,statistics,1 year,security,always,,,Reason on a non-necessary cookie.\n\
+                    worse,0,P,necessary,forever,session,always,,,Unreadable lifetime.\n\
+                    typo,0,P,statistics,1 year,,always,,scirpt,A misspelt trait.\n";
         let (cookies, errors) = read_built_in(text);
         assert_eq!(cookies.len(), 1);
+        assert!(cookies[0].by_script && cookies[0].recording);
         let lines: Vec<usize> = errors.iter().map(|error| error.line).collect();
-        assert_eq!(lines, [3, 4], "{errors:?}");
+        assert_eq!(lines, [3, 4, 5], "{errors:?}");
         assert!(errors[1].message.contains("forever"), "{errors:?}");
+        assert!(errors[2].message.contains("scirpt"), "{errors:?}");
+    }
+
+    #[test]
+    fn script_cookies_and_session_recordings_are_known() {
+        let catalog = Catalog::built_in();
+        let known = |name: &str| catalog.lookup(name, "www.portal.test").expect(name);
+        assert!(known("_ga").by_script && !known("_ga").recording);
+        assert!(known("_hjSessionUser_42").recording && known("_hjid").recording);
+        assert!(known("_clck").recording && known("_clsk").recording);
+        assert!(
+            catalog
+                .lookup("CLID", "www.clarity.ms")
+                .expect("CLID")
+                .recording
+        );
+        assert!(
+            !known("_pk_id.1.ab").recording,
+            "Matomo's measurement is no recording"
+        );
+        assert!(!known("csrftoken").by_script, "a server sets it");
     }
 
     #[test]

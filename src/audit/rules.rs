@@ -16,8 +16,8 @@ use crate::duration;
 use crate::site::Party;
 use crate::types::Jurisdiction;
 use crate::types::{
-    Category, CharterStatus, ConsentChoice, Declaration, Finding, FindingKind, MatchKind,
-    ObservedCookie, Phase, SameSite, Severity, TargetReport,
+    Category, CharterStatus, ConsentChoice, Declaration, Engine, EngineLimits, Finding,
+    FindingKind, MatchKind, ObservedCookie, Phase, SameSite, Severity, TargetReport,
 };
 
 /// The CNIL's limit for cookie lifetimes: 13 months, as days.
@@ -39,8 +39,11 @@ pub(crate) fn add_findings(target: &mut TargetReport, rules: &Rules<'_>) {
     let mut findings = Vec::new();
     let declared = &target.charter.declared;
     let charter_read = target.charter.status == CharterStatus::Parsed;
+    // A charter this audit did not read (interrupted, timed out, our own file missing) says
+    // nothing about the portal: no charter-based finding blames it for our failure.
+    let charter_judged = target.charter.status != CharterStatus::NotRead;
     let https = target.url.starts_with("https://");
-    if !charter_read {
+    if !charter_read && charter_judged {
         findings.push(charter_missing(target));
     }
     // With consent phases a cookie is observed once per phase it appeared in; it is judged
@@ -66,6 +69,14 @@ pub(crate) fn add_findings(target: &mut TargetReport, rules: &Rules<'_>) {
             purpose,
         };
         let key = identity(cookie);
+        // A cookie every browser refuses never reached the visitor: it is a misconfiguration
+        // to fix, not a cookie to declare or to ask consent for.
+        if let Some(reason) = refused_everywhere(cookie) {
+            if judged_already.insert(key) {
+                findings.push(cookie_rejected(&judged, reason));
+            }
+            continue;
+        }
         let worst_phase = match cookie.phase {
             Phase::Reject => true,
             Phase::None => !refused_too.contains(&key),
@@ -85,15 +96,31 @@ pub(crate) fn add_findings(target: &mut TargetReport, rules: &Rules<'_>) {
         if !judged_already.insert(key) {
             continue;
         }
-        findings.extend(undeclared(&judged, charter_read));
+        if charter_judged {
+            findings.extend(undeclared(&judged, charter_read));
+        }
         findings.extend(category_mismatch(&judged));
         findings.extend(lifetime_mismatch(&judged));
-        findings.extend(lifetime_over_limit(&judged, rules.lifetime_limit_seconds));
+        findings.extend(lifetime_over_limit(
+            &judged,
+            rules.lifetime_limit_seconds,
+            target.jurisdiction,
+        ));
         findings.extend(insecure_attributes(&judged, https));
     }
-    for declaration in declared {
-        findings.extend(not_observed(declaration, &target.observed, rules.catalog));
+    // A crawl cut short did not visit every page it meant to: a declared cookie it missed may
+    // be on one of them, so it is not reported as never set.
+    if target.crawl.stopped.is_none() {
+        for declaration in declared {
+            findings.extend(not_observed(
+                declaration,
+                &target.observed,
+                rules.catalog,
+                target.engine,
+            ));
+        }
     }
+    target.engine_limits = engine_limits(target, rules.catalog);
     findings.extend(consent::not_tested(target.consent.as_ref()));
     for malformed in &target.malformed_set_cookies {
         findings.push(Finding {
@@ -261,6 +288,53 @@ fn charter_missing(target: &TargetReport) -> Finding {
     }
 }
 
+/// Chromium's refusals (`Network.SetCookieBlockedReason`) that every current browser makes:
+/// the cookie line itself is wrong. The others (third-party blocking, `SameSite` in a cross-site
+/// context, user settings) are Chromium's policy: another browser would keep the cookie.
+const REFUSED_BY_EVERY_BROWSER: [&str; 9] = [
+    "SecureOnly",
+    "SyntaxError",
+    "SchemeNotSupported",
+    "OverwriteSecure",
+    "InvalidDomain",
+    "InvalidPrefix",
+    "NameValuePairExceedsMaxSize",
+    "DisallowedCharacter",
+    "NoCookieContent",
+];
+
+/// Why every browser refuses `cookie`, when it does. The HTTP engine's jar refuses only what
+/// every browser refuses (a foreign or public-suffix `Domain`, a broken name prefix); the
+/// browser engine names Chromium's reasons.
+fn refused_everywhere(cookie: &ObservedCookie) -> Option<&str> {
+    let blocked = cookie.blocked.as_deref()?;
+    match blocked.strip_prefix("blocked by Chromium:") {
+        Some(reasons) => reasons
+            .split(',')
+            .any(|r| REFUSED_BY_EVERY_BROWSER.contains(&r.trim()))
+            .then_some(blocked),
+        None => Some(blocked),
+    }
+}
+
+fn cookie_rejected(judged: &Judged<'_>, reason: &str) -> Finding {
+    let cookie = judged.cookie;
+    let mut finding = finding(
+        FindingKind::CookieRejected,
+        Severity::Low,
+        judged,
+        format!(
+            "{} is sent by {} but browsers refuse to store it ({reason}), so visitors never \
+             get it: fix the Set-Cookie header or stop sending it.",
+            cookie.name, cookie.set_by
+        ),
+    );
+    if let Some(evidence) = finding.evidence.as_object_mut() {
+        evidence.insert("blocked".into(), json!(reason));
+    }
+    finding
+}
+
 fn undeclared(judged: &Judged<'_>, charter_read: bool) -> Option<Finding> {
     if judged.declaration.is_some() {
         return None;
@@ -359,7 +433,7 @@ fn set_despite_gpc(judged: &Judged<'_>, jurisdiction: Jurisdiction) -> Option<Fi
 fn consent_needed(judged: &Judged<'_>, jurisdiction: Jurisdiction) -> Option<String> {
     let rules = match jurisdiction {
         Jurisdiction::Eu => "the ePrivacy Directive (art. 5(3))",
-        Jurisdiction::Be => "the Belgian APD's rules",
+        Jurisdiction::Be => "the rules of the Belgian Data Protection Authority (APD/GBA)",
         Jurisdiction::Fr => "the CNIL's rules",
     };
     let purpose = judged.purpose;
@@ -374,6 +448,15 @@ fn consent_needed(judged: &Judged<'_>, jurisdiction: Jurisdiction) -> Option<Str
                 .attributes
                 .lifetime_seconds
                 .is_none_or(|s| s <= 395 * DAY);
+            // The CNIL exempts only measurement meeting its conditions: session recordings and
+            // heatmaps follow each visitor's every move, which is no audience measurement.
+            if let Some(tool) = judged.known.filter(|k| k.recording) {
+                return Some(format!(
+                    "session recording and heatmaps ({}) are not the audience measurement the \
+                     CNIL exempts; they need consent under {rules}",
+                    tool.platform
+                ));
+            }
             if first_party && within {
                 // The CNIL exempts first-party audience measurement kept at most 13 months.
                 None
@@ -466,17 +549,26 @@ fn lifetime_mismatch(judged: &Judged<'_>) -> Option<Finding> {
     ))
 }
 
-fn lifetime_over_limit(judged: &Judged<'_>, limit: u64) -> Option<Finding> {
+fn lifetime_over_limit(
+    judged: &Judged<'_>,
+    limit: u64,
+    jurisdiction: Jurisdiction,
+) -> Option<Finding> {
     let lives = judged.cookie.attributes.lifetime_seconds?;
     if lives <= limit as i64 {
         return None;
     }
+    // 13 months is the CNIL's figure: only French targets are told it is the CNIL's.
+    let whose = match jurisdiction {
+        Jurisdiction::Fr => "the CNIL's 13 months by default",
+        Jurisdiction::Be | Jurisdiction::Eu => "this audit's limit, 13 months by default",
+    };
     Some(finding(
         FindingKind::LifetimeOverLimit,
         Severity::Medium,
         judged,
         format!(
-            "{} is set to live {}, longer than {} (the CNIL's 13 months by default): shorten it.",
+            "{} is set to live {}, longer than {} ({whose}): shorten it.",
             judged.cookie.name,
             duration::human(lives),
             duration::human(limit as i64)
@@ -525,18 +617,71 @@ fn is_session_identifier(judged: &Judged<'_>) -> bool {
     by_catalogue || name.contains("sessid") || name.contains("session") || name == "sid"
 }
 
+/// What the HTTP engine cannot see: cookies written by scripts, Web Storage, what a consent
+/// choice changes.
+const HTTP_UNOBSERVABLE: [&str; 3] = [
+    "cookies set by JavaScript (document.cookie, the CookieStore API)",
+    "Web Storage (localStorage, sessionStorage)",
+    "cookies set after a consent choice (the HTTP engine never answers a banner)",
+];
+
+/// What to run to see what the HTTP engine cannot.
+const RUN_BROWSER: &str = "--engine browser (engine = \"browser\" in targets.toml), with \
+     consent = \"auto\" for the consent phases";
+
+/// The limits of the engine that crawled `target`, with the declared cookies they leave
+/// unverified: a declared `_ga` the HTTP engine never saw says nothing about the portal.
+fn engine_limits(target: &TargetReport, catalog: &Catalog) -> Option<EngineLimits> {
+    if target.engine != Engine::Http {
+        return None;
+    }
+    let declared_by_script = target
+        .charter
+        .declared
+        .iter()
+        .filter(|d| !target.observed.iter().any(|c| names::covers(d, &c.name)))
+        .filter(|d| catalog.lookup(&d.name, "").is_some_and(|k| k.by_script))
+        .map(|d| d.name.clone())
+        .collect();
+    Some(EngineLimits {
+        unobservable: HTTP_UNOBSERVABLE.iter().map(|s| s.to_string()).collect(),
+        declared_by_script,
+        instead: RUN_BROWSER.to_string(),
+    })
+}
+
 fn not_observed(
     declaration: &Declaration,
     observed: &[ObservedCookie],
     catalog: &Catalog,
+    engine: Engine,
 ) -> Option<Finding> {
     if observed.iter().any(|c| names::covers(declaration, &c.name)) {
         return None;
     }
-    let expected = match catalog.lookup(&declaration.name, "").map(|k| k.appears) {
-        Some(Appears::AfterLogin) => "; expected, as it is set only after login",
-        Some(Appears::AfterConsent) => "; expected, as it is set only after consent is given",
-        _ => "; it may be set only on pages not visited, or no longer at all",
+    let known = catalog.lookup(&declaration.name, "");
+    let http = engine == Engine::Http;
+    let by_script = http && known.is_some_and(|k| k.by_script);
+    let expected = match (known.map(|k| k.appears), known) {
+        (Some(Appears::AfterLogin), _) => "; expected, as it is set only after login".to_string(),
+        (Some(Appears::AfterConsent), _) if http => {
+            "; expected, as it is set only after consent is given, which the HTTP engine never \
+             gives: run --engine browser with consent = \"auto\" to check it"
+                .to_string()
+        }
+        (Some(Appears::AfterConsent), _) => {
+            "; expected, as it is set only after consent is given".to_string()
+        }
+        (_, Some(k)) if by_script => format!(
+            "; expected with the HTTP engine, which cannot see cookies set by JavaScript, and {} \
+             sets it from a script: run --engine browser to check it",
+            k.platform
+        ),
+        _ if http => "; it may be set only on pages not visited, by a script (the HTTP engine \
+                      sees only Set-Cookie headers, not cookies set by JavaScript: run --engine \
+                      browser to check), or no longer at all"
+            .to_string(),
+        _ => "; it may be set only on pages not visited, or no longer at all".to_string(),
     };
     Some(Finding {
         kind: FindingKind::NotObserved,
@@ -546,7 +691,7 @@ fn not_observed(
             "{} is declared in the charter but was never set during the crawl{expected}.",
             declaration.name
         ),
-        evidence: json!({ "declaration": declaration }),
+        evidence: json!({ "declaration": declaration, "unseen_by_engine": by_script }),
     })
 }
 
@@ -580,6 +725,8 @@ fn known_evidence(known: &KnownCookie) -> Value {
         "category": known.category,
         "lifetime_seconds": known.lifetime_seconds,
         "necessity": known.necessity,
+        "by_script": known.by_script,
+        "recording": known.recording,
         "origin": known.origin,
     })
 }

@@ -89,6 +89,7 @@ fn target(
         malformed_set_cookies: Vec::new(),
         findings: Vec::new(),
         consent: None,
+        engine_limits: None,
     }
 }
 
@@ -486,4 +487,34 @@ fn marketing_cookies_need_consent_everywhere() {
         ));
         assert!(has(&t, "ads", "set_without_consent"), "{jurisdiction:?}");
     }
+}
+
+#[test]
+fn a_charter_not_read_by_the_audit_raises_no_charter_based_finding() {
+    let mut t = target(
+        Jurisdiction::Eu,
+        Vec::new(),
+        vec![cookie("IDE", Third, Some(YEAR))],
+    );
+    t.charter = Charter::not_read("not read: the run was interrupted");
+    let t = audited(t);
+    assert!(t.findings.iter().all(|f| f.kind != "charter_missing"));
+    assert!(!has(&t, "IDE", "undeclared"));
+    assert!(has(&t, "IDE", "set_without_consent"), "not charter-based");
+}
+
+#[test]
+fn only_refusals_every_browser_makes_are_rejected_cookies() {
+    let mut invalid = cookie("IDE", Third, Some(YEAR));
+    invalid.blocked = Some("blocked by Chromium: InvalidDomain".into());
+    let mut policy = cookie("_fbp", Third, Some(YEAR));
+    policy.blocked = Some("blocked by Chromium: ThirdPartyPhaseout".into());
+    let t = audited(target(Jurisdiction::Eu, Vec::new(), vec![invalid, policy]));
+    assert_eq!(
+        kinds_for(&t, "IDE"),
+        [("cookie_rejected".to_string(), Severity::Low)]
+    );
+    // Chromium's own policy: another browser keeps it, so it is judged as any cookie.
+    assert!(has(&t, "_fbp", "set_without_consent"));
+    assert!(has(&t, "_fbp", "undeclared"));
 }

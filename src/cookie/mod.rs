@@ -3,8 +3,10 @@
 
 pub mod choice;
 pub mod date;
+mod prefix;
 mod set_cookie;
 mod sighting;
 
+pub use prefix::prefix_violation;
 pub use set_cookie::{CookieVia, RAW_HEADER_KEEP, SetCookie, parse_set_cookie, value_bytes};
 pub use sighting::{CookieEvent, Sighting, StorageEvent, cookie_sightings};

@@ -455,11 +455,28 @@ fn store_in_jar(
     cookie: &cookie::Cookie<'static>,
     url: &Url,
 ) -> Option<String> {
+    // The jar knows nothing of name prefixes; every current browser enforces them.
+    if let Some(why) = crate::cookie::prefix_violation(cookie, url) {
+        return Some(why);
+    }
+    let host = url.host_str().unwrap_or("");
     if let Some(domain) = cookie.domain() {
         let domain = domain.trim_start_matches('.').to_ascii_lowercase();
-        // The jar has no public suffix list of its own; browsers refuse such cookies.
-        if psl::suffix_str(&domain) == Some(domain.as_str()) && url.host_str() != Some(&domain) {
-            return Some(format!("Domain={domain} is a public suffix"));
+        // The jar has no public suffix list of its own; browsers refuse such cookies. An
+        // unknown top-level name (`localdomain`) is no public suffix, but browsers treat it as
+        // one all the same: say what it is.
+        if let Some(suffix) = psl::suffix(domain.as_bytes())
+            && suffix.as_bytes() == domain.as_bytes()
+            && host != domain
+        {
+            return Some(if suffix.is_known() {
+                format!("Domain={domain} is a public suffix, which browsers refuse")
+            } else {
+                format!(
+                    "Domain={domain} is a domain of one label, not the site's domain {host}; \
+                     browsers refuse it"
+                )
+            });
         }
     }
     match jar.insert_raw(cookie, url) {
@@ -467,9 +484,8 @@ fn store_in_jar(
         // Deleting a cookie (an expiry in the past) is not a refusal.
         Err(cookie_store::CookieError::Expired) => None,
         Err(cookie_store::CookieError::DomainMismatch) => Some(format!(
-            "Domain={} does not match the host {}",
-            cookie.domain().unwrap_or(""),
-            url.host_str().unwrap_or("")
+            "Domain={} is not the site's domain (the host is {host}); browsers refuse it",
+            cookie.domain().unwrap_or("").trim_start_matches('.')
         )),
         Err(other) => Some(other.to_string()),
     }
@@ -593,7 +609,7 @@ mod tests {
         assert!(
             store_in_jar(&mut jar, &other, &url)
                 .unwrap()
-                .contains("does not match")
+                .contains("not the site's domain")
         );
         let suffix = parse_set_cookie("a=1; Domain=co.uk").unwrap();
         let uk = Url::parse("https://www.example.co.uk/").unwrap();
@@ -602,6 +618,21 @@ mod tests {
                 .unwrap()
                 .contains("public suffix")
         );
+        let com = parse_set_cookie("a=1; Domain=.com").unwrap();
+        let shop = Url::parse("https://www.shop.com/").unwrap();
+        let why = store_in_jar(&mut jar, &com, &shop).unwrap();
+        assert!(why.contains("Domain=com is a public suffix"), "{why}");
+        let local = parse_set_cookie("a=1; Domain=localdomain").unwrap();
+        let lan = Url::parse("http://intranet.localdomain/").unwrap();
+        let why = store_in_jar(&mut jar, &local, &lan).unwrap();
+        assert!(why.contains("a domain of one label"), "{why}");
+        assert!(!why.contains("public suffix"), "{why}");
+        let foreign = parse_set_cookie("a=1; Domain=doubleclick.net").unwrap();
+        let why = store_in_jar(&mut jar, &foreign, &url).unwrap();
+        assert!(why.contains("not the site's domain"), "{why}");
+        let prefixed = parse_set_cookie("__Host-a=1; Secure; Path=/; Domain=portal.test").unwrap();
+        let why = store_in_jar(&mut jar, &prefixed, &url).unwrap();
+        assert!(why.contains("__Host- prefix"), "{why}");
         let fine = parse_set_cookie("a=1; Domain=portal.test").unwrap();
         assert_eq!(store_in_jar(&mut jar, &fine, &url), None);
         assert_eq!(jar.get_request_values(&url).count(), 1);

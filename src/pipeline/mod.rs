@@ -154,7 +154,7 @@ async fn audit_targets(
                 report = visit => report,
                 why = abandon_after(&stop, &interrupt) => {
                     tracing::error!(target = %name, "{why}");
-                    target_report(&fallback, Crawled::failed(why), Charter::not_found("not read"), None)
+                    target_report(&fallback, Crawled::failed(why), Charter::not_read("the target was abandoned"), None)
                 }
             };
             if let Some(progress) = &progress {

@@ -11,7 +11,7 @@ use crate::browser::Chromium;
 use crate::browser::consent::{self, Choice};
 use crate::browser::context::BrowserPages;
 use crate::charter::discover::{DocumentSource, find_charter};
-use crate::config::{ClickStep, ConsentPlan, Target};
+use crate::config::{CharterSource, ClickStep, ConsentPlan, Target};
 use crate::cookie::Sighting;
 use crate::crawl::guard::TargetGuard;
 use crate::crawl::stop::Stop;
@@ -20,8 +20,8 @@ use crate::observe::{ObservationBook, Observations};
 use crate::report::render::text::enum_word;
 use crate::site::Site;
 use crate::types::{
-    Charter, ConsentChoice, ConsentReport, Crawl, CrawlStop, Engine, Page, Phase, PhaseOutcome,
-    Screenshot, ScreenshotMoment, TargetReport, TargetStatus,
+    Charter, CharterStatus, ConsentChoice, ConsentReport, Crawl, CrawlStop, Engine, Page, Phase,
+    PhaseOutcome, Screenshot, ScreenshotMoment, TargetReport, TargetStatus,
 };
 
 /// What every target of a run is audited with.
@@ -123,7 +123,7 @@ pub(super) async fn visit_target(run: &TargetRun<'_>, target: Target) -> TargetR
                     let why = chromium.died().await;
                     (
                         Crawled::failed(format!("the browser died during the audit: {why}")),
-                        Charter::not_found("not read: the browser died"),
+                        Charter::not_read("the browser died"),
                     )
                 }
             }
@@ -227,6 +227,11 @@ async fn read_charter<L: PageLoader>(
     if outcome.failure.is_some() {
         return Charter::not_found("not looked for: the site could not be reached");
     }
+    // A crawl cut short has not seen every link: the charter it would have found may be among
+    // those it never reached, so "not found" would blame the portal for our stop.
+    if let Some(reason) = outcome.stopped {
+        return Charter::not_read(format!("not read: {reason}"));
+    }
     let documents = SessionDocuments { session, book };
     let found = find_charter(
         target.charter.as_ref(),
@@ -235,9 +240,23 @@ async fn read_charter<L: PageLoader>(
         &documents,
         target.settings.max_body_bytes,
     );
-    stop.run(found)
-        .await
-        .unwrap_or_else(|reason| Charter::not_found(format!("not read: {reason}")))
+    let charter = match stop.run(found).await {
+        Ok(charter) => charter,
+        Err(reason) => return Charter::not_read(format!("not read: {reason}")),
+    };
+    // The charter file named in targets.toml is ours: when it cannot be read, the portal's
+    // charter was never looked at.
+    match target.charter.as_ref() {
+        Some(CharterSource::File(_)) if charter.status == CharterStatus::Unreachable => {
+            let why = charter.error.as_deref().unwrap_or("it cannot be read");
+            Charter {
+                status: CharterStatus::NotRead,
+                error: Some(format!("not read: the charter file of targets.toml: {why}")),
+                ..charter
+            }
+        }
+        _ => charter,
+    }
 }
 
 /// The browser engine: one fresh context per consent phase, each crawled with the same policy.
@@ -553,5 +572,6 @@ pub(super) fn target_report(
         malformed_set_cookies: observations.malformed,
         findings: Vec::new(),
         consent,
+        engine_limits: None,
     }
 }

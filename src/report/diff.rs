@@ -131,6 +131,7 @@ fn charter_word(status: CharterStatus) -> &'static str {
         CharterStatus::NotFound => "not_found",
         CharterStatus::Unreachable => "unreachable",
         CharterStatus::Unparsed => "unparsed",
+        CharterStatus::NotRead => "not_read",
     }
 }
 

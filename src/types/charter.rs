@@ -35,6 +35,16 @@ impl Charter {
             rendered: false,
         }
     }
+
+    /// A charter this audit did not read for a reason of its own (the run was interrupted, the
+    /// target ran out of time, the browser died, the configured charter file is missing): the
+    /// portal is not to blame, so no charter-based finding is raised.
+    pub fn not_read(why: impl Into<String>) -> Charter {
+        Charter {
+            status: CharterStatus::NotRead,
+            ..Charter::not_found(why)
+        }
+    }
 }
 
 /// How far reading a charter got.
@@ -49,6 +59,10 @@ pub enum CharterStatus {
     Unreachable,
     /// Fetched, but no declared cookie could be read from it.
     Unparsed,
+    /// Not read because of the audit, not of the portal: the run was interrupted, the target
+    /// ran out of time, the browser died, or the charter file given in targets.toml could not
+    /// be read. `error` says which; no charter-based finding is raised.
+    NotRead,
 }
 
 /// How a declaration's name is compared with cookie names.

@@ -42,6 +42,9 @@ pub enum FindingKind {
     ConsentNotTested,
     /// A cookie that needs consent was set while the browser sent Global Privacy Control.
     SetDespiteGpc,
+    /// A cookie every browser refuses to store (a public suffix or foreign `Domain`, a broken
+    /// `__Host-`/`__Secure-` prefix): a misconfiguration, not a cookie the visitor received.
+    CookieRejected,
     /// A kind this version does not know: a report written by a newer version still loads.
     #[serde(untagged)]
     Other(String),
@@ -62,6 +65,7 @@ impl FindingKind {
             Self::CharterMissing => "charter_missing",
             Self::ConsentNotTested => "consent_not_tested",
             Self::SetDespiteGpc => "set_despite_gpc",
+            Self::CookieRejected => "cookie_rejected",
             Self::Other(kind) => kind,
         }
     }
@@ -81,6 +85,7 @@ impl FindingKind {
             Self::CharterMissing => "No readable cookie charter",
             Self::ConsentNotTested => "Consent phase not tested",
             Self::SetDespiteGpc => "Set despite Global Privacy Control",
+            Self::CookieRejected => "Refused by browsers",
             Self::Other(kind) => kind,
         }
     }
@@ -171,6 +176,7 @@ mod tests {
             FindingKind::InsecureAttributes,
             FindingKind::MalformedSetCookie,
             FindingKind::CharterMissing,
+            FindingKind::CookieRejected,
         ];
         for kind in kinds {
             let json = serde_json::to_string(&kind).unwrap();

@@ -161,6 +161,23 @@ pub struct TargetReport {
     /// How the consent phases went (browser engine with `consent` selectors); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent: Option<ConsentReport>,
+    /// What the engine that crawled it could not observe, and what to run instead (the HTTP
+    /// engine); absent for the browser engine, for failed targets and in older reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_limits: Option<EngineLimits>,
+}
+
+/// What an engine cannot observe: a cookie it did not see may still be set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineLimits {
+    /// What it cannot see, one phrase each (cookies set by JavaScript…).
+    pub unobservable: Vec<String>,
+    /// Declared cookies it never saw that the catalogue knows are set by scripts: their
+    /// absence says nothing about the portal.
+    #[serde(default)]
+    pub declared_by_script: Vec<String>,
+    /// What to run to see them.
+    pub instead: String,
 }
 
 impl TargetReport {

@@ -59,7 +59,7 @@ pub(crate) fn run(args: CharterArgs) -> Outcome {
             say!("{}", explain_charter(&charter));
             EXIT_FINDINGS
         }
-        CharterStatus::Unreachable | CharterStatus::NotFound => {
+        CharterStatus::Unreachable | CharterStatus::NotFound | CharterStatus::NotRead => {
             say!("{}", explain_charter(&charter));
             EXIT_ALL_FAILED
         }

@@ -208,7 +208,7 @@ pub(crate) fn run_summary(report: &Report) -> String {
                     target.crawl.pages.len(),
                     cookies.cookies,
                     cookies.third_party,
-                    enum_word(&target.charter.status),
+                    charter_word(&target.charter),
                     counts.high,
                     counts.medium,
                     counts.low,
@@ -227,6 +227,7 @@ pub(crate) fn run_summary(report: &Report) -> String {
             }
         }
     }
+    out.push_str(&engine_note(report));
     if let Some(changes) = &report.changes {
         let changed = changes.targets.len();
         if changes.changed {
@@ -240,6 +241,48 @@ pub(crate) fn run_summary(report: &Report) -> String {
             let _ = writeln!(out, "no changes since run {}", printable(&changes.old_run));
         }
     }
+    out
+}
+
+/// What the engine of the audited targets could not see, once for the run: a cookie missing
+/// from the report may still be set. Names the declared cookies left unverified per target.
+fn engine_note(report: &Report) -> String {
+    let limited: Vec<_> = report
+        .targets
+        .iter()
+        .filter(|t| t.status == TargetStatus::Audited)
+        .filter_map(|t| t.engine_limits.as_ref().map(|limits| (t, limits)))
+        .collect();
+    let Some((first, limits)) = limited.first() else {
+        return String::new();
+    };
+    let mut out = format!(
+        "note: {} target(s) crawled with the {} engine, which cannot see {}",
+        limited.len(),
+        printable(first.engine.as_str()),
+        limits
+            .unobservable
+            .iter()
+            .map(|s| printable(s))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let unverified: Vec<String> = limited
+        .iter()
+        .filter(|(_, l)| !l.declared_by_script.is_empty())
+        .map(|(t, l)| {
+            let names: Vec<String> = l.declared_by_script.iter().map(|n| printable(n)).collect();
+            format!("{}: {}", printable(&t.name), names.join(", "))
+        })
+        .collect();
+    if !unverified.is_empty() {
+        let _ = write!(
+            out,
+            "; declared cookies set by scripts, not verified: {}",
+            unverified.join("; ")
+        );
+    }
+    let _ = writeln!(out, "; to see them run with {}", printable(&limits.instead));
     out
 }
 
@@ -302,6 +345,16 @@ pub(crate) fn report_text(report: &Report) -> String {
     let _ = writeln!(out);
     out.push_str(&run_summary(report));
     out
+}
+
+/// The charter's status for the summary line; with the reason when the audit itself did not
+/// read it, so nobody takes it for the portal's fault.
+fn charter_word(charter: &Charter) -> String {
+    let word = enum_word(&charter.status);
+    match (charter.status, charter.error.as_deref()) {
+        (CharterStatus::NotRead, Some(why)) => format!("{word} ({})", printable(why)),
+        _ => word,
+    }
 }
 
 /// A readable charter as a table for stdout (nothing when none was read).

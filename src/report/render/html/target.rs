@@ -14,8 +14,8 @@ use crate::duration;
 use crate::report::history::HistoryPoint;
 
 use crate::types::{
-    Category, Charter, CharterStatus, CookieCount, CookieSource, CrawlStop, Finding, MatchKind,
-    ObservedCookie, Page, Phase, RefusedRequest, SameSite, SeverityCounts, StorageEntry,
+    Category, Charter, CharterStatus, CookieCount, CookieSource, CrawlStop, EngineLimits, Finding,
+    MatchKind, ObservedCookie, Page, Phase, RefusedRequest, SameSite, SeverityCounts, StorageEntry,
     TargetDiff, TargetReport, TargetStatus,
 };
 
@@ -58,6 +58,9 @@ pub(super) struct TargetView<'a> {
     grid: Option<ConsentGrid<'a>>,
     /// Findings over the earlier runs of the `--out` folder; absent without any.
     history: Option<HistoryChart>,
+    /// What the engine could not observe (the HTTP engine), so that a cookie it did not see is
+    /// not taken for one the portal does not set.
+    engine_limits: Option<&'a EngineLimits>,
 }
 
 /// What the overview says of a portal's changes: findings opened and closed since the baseline.
@@ -108,6 +111,7 @@ impl<'a> TargetView<'a> {
             bar: bar(&counts, widest),
             findings: FindingGroup::all(&target.findings),
             charter: CharterView::of(&target.charter),
+            engine_limits: target.engine_limits.as_ref(),
             observed: target
                 .observed
                 .iter()

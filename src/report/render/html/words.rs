@@ -108,5 +108,6 @@ pub(super) fn charter_status(status: CharterStatus) -> &'static str {
         CharterStatus::NotFound => "not found",
         CharterStatus::Unreachable => "unreachable",
         CharterStatus::Unparsed => "unreadable",
+        CharterStatus::NotRead => "not read by this audit",
     }
 }
