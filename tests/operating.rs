@@ -1,10 +1,14 @@
 //! Operating a run: progress bars only on a terminal, JSON logs for cron and log shippers,
-//! shards from a Kubernetes indexed Job, and a plain list of URLs as targets.
+//! shards from a Kubernetes indexed Job, a plain list of URLs as targets, and the mistakes in
+//! targets.toml and `--resolve` that are said before anything is fetched.
 
 mod common;
 
 use std::ffi::OsStr;
+use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
 use serde_json::Value;
@@ -276,4 +280,136 @@ fn quiet_runs_print_nothing_unless_something_is_wrong() {
         down.stderr
     );
     assert!(lines[1].starts_with("report: "), "{}", down.stderr);
+}
+
+/// A portal that counts the requests it is sent, to show that a run stopped before any.
+fn counting_portal() -> (Server, Arc<AtomicUsize>) {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counted = requests.clone();
+    let server = Server::start(move |_host, path, _headers| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        match path {
+            "/" => html(
+                200,
+                &[("set-cookie", b"sessionid=x; Path=/")],
+                "<p>home</p>",
+            ),
+            _ => html(404, &[], "<p>none</p>"),
+        }
+    });
+    (server, requests)
+}
+
+/// A local charter path that names no file is a mistake in targets.toml like any other: exit 2
+/// with the file, line and the path tried (resolved against the folder of targets.toml), before
+/// any request; with the path fixed, the same run reads the charter.
+#[test]
+fn a_mistyped_local_charter_stops_the_run_before_anything_is_fetched() {
+    let (server, requests) = counting_portal();
+    let port = server.port;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("conf");
+    std::fs::create_dir(&conf).expect("conf");
+    std::fs::write(
+        conf.join("cookies.html"),
+        "<table><tr><th>Nom</th><th>Finalité</th></tr>\
+         <tr><td>sessionid</td><td>session</td></tr></table>",
+    )
+    .expect("charter");
+    let toml = |charter: &str| {
+        format!(
+            "[defaults]\ndelay_ms = 0\nmax_pages = 1\n\n[[target]]\nname = \"portal\"\n\
+             url = \"http://www.portal.test:{port}/\"\ncharter = \"{charter}\"\n"
+        )
+    };
+    std::fs::write(conf.join("targets.toml"), toml("cookeis.html")).expect("targets");
+    let argv = server.argv(
+        &["audit", "--targets", "conf/targets.toml"],
+        &["www.portal.test"],
+    );
+    let run = cookie_audit(dir.path(), &argv);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let tried = Path::new("conf").join("cookeis.html");
+    assert!(
+        run.stderr.contains(&format!(
+            "conf/targets.toml:8:11: `charter` file {} does not exist",
+            tried.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `cookies.html`?"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "nothing is fetched");
+    assert!(!dir.path().join("reports").exists(), "no report is written");
+
+    std::fs::write(conf.join("targets.toml"), toml("cookies.html")).expect("targets");
+    let run = cookie_audit(dir.path(), &argv);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = latest_report(dir.path());
+    assert_charter_status(&report["targets"][0]["charter"], "parsed");
+}
+
+/// `--resolve` with a Unicode host name matches the target's URL, whose host the URL parser
+/// turned into punycode: the run reaches the local server instead of looking the name up.
+#[test]
+fn a_unicode_resolve_host_reaches_its_target() {
+    let (server, requests) = counting_portal();
+    let port = server.port;
+    let dir = site_dir(&format!(
+        "[defaults]\ndelay_ms = 0\nmax_pages = 1\n\n[[target]]\nname = \"bruxelles\"\n\
+         url = \"http://bruxellés.test:{port}/\"\n"
+    ));
+    let argv = server.argv(&["audit"], &["bruxellés.test"]);
+    let run = cookie_audit(dir.path(), &argv);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("no target starts on"),
+        "{}",
+        run.stderr
+    );
+    let report = latest_report(dir.path());
+    assert_eq!(report["targets"][0]["status"], "audited", "{report:#}");
+    assert!(requests.load(Ordering::SeqCst) > 0);
+}
+
+/// A `--resolve` rule that no target starts on (a typo in the host, the wrong port) is said once
+/// per rule, with what was checked; rules that a target starts on are not.
+#[test]
+fn a_resolve_rule_no_target_starts_on_is_warned_about() {
+    let (server, _requests) = counting_portal();
+    let port = server.port;
+    let dir = site_dir(&format!(
+        "[defaults]\ndelay_ms = 0\nmax_pages = 1\n\n[[target]]\nname = \"portal\"\n\
+         url = \"http://www.portal.test:{port}/\"\n"
+    ));
+    let mut argv = server.argv(&["audit"], &["www.portal.test", "www.protal.test"]);
+    argv.extend(args(&["--resolve", "www.portal.test:8443:127.0.0.1"]));
+    let run = cookie_audit(dir.path(), &argv);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("no target starts on"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{}", run.stderr);
+    assert!(
+        warnings[0].starts_with(&format!(
+            "warning: --resolve www.protal.test:{port}:127.0.0.1: no target starts on \
+             www.protal.test:{port}"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        warnings[1].starts_with(
+            "warning: --resolve www.portal.test:8443:127.0.0.1: no target starts on \
+             www.portal.test:8443"
+        ),
+        "{}",
+        run.stderr
+    );
 }

@@ -27,15 +27,15 @@ pub(crate) use types::{
 
 use walk::parse_document;
 
-/// Reads and checks a `targets.toml`.
+/// Reads and checks a `targets.toml`, and that its local `charter` files exist.
 ///
 /// # Errors
 ///
-/// Returns a [`ConfigError`] naming `path` when the file cannot be read or
-/// when [`parse`] rejects its contents.
+/// Returns a [`ConfigError`] naming `path` when the file cannot be read, when
+/// the text is rejected (as `parse` would), or when a local `charter` names no file.
 pub(crate) fn load(path: &Path) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|err| ConfigError::unreadable(path, &err))?;
-    parse(&text, path)
+    parse_document(&text, path, true, true)
 }
 
 /// Checks the text of a `targets.toml`. `path` is only used in error messages
@@ -45,8 +45,10 @@ pub(crate) fn load(path: &Path) -> Result<Config, ConfigError> {
 /// # Errors
 ///
 /// Returns the first problem found, in file order within each section.
+// Only the tests read a text without its files; the tool always goes through `load`.
+#[cfg(test)]
 pub(crate) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    parse_document(text, path, true)
+    parse_document(text, path, true, false)
 }
 
 /// Only the `[defaults]` of a `targets.toml`, for a run whose targets come from a
@@ -54,9 +56,9 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
 ///
 /// # Errors
 ///
-/// The first problem found, as [`parse`] would report it.
+/// The first problem found, as `load` would report it.
 pub(crate) fn parse_defaults_only(text: &str, path: &Path) -> Result<CrawlSettings, ConfigError> {
-    parse_document(text, path, false).map(|config| config.defaults)
+    parse_document(text, path, false, false).map(|config| config.defaults)
 }
 
 #[cfg(test)]

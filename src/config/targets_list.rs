@@ -22,7 +22,7 @@ pub(crate) fn parse_targets_list(
     path: &Path,
     defaults: &CrawlSettings,
 ) -> Result<Vec<Target>, ConfigError> {
-    let src = Source { text, path };
+    let src = Source::new(text, path, false);
     let mut targets: Vec<Target> = Vec::new();
     let mut first_line_of: HashMap<String, usize> = HashMap::new();
     let mut offset = 0;

@@ -2,6 +2,8 @@
 //! the user agent, each rejecting what it cannot use with a located error.
 
 use std::fmt;
+use std::io;
+use std::path::Path;
 
 use toml::Spanned;
 use toml::de::DeValue;
@@ -276,10 +278,70 @@ pub(super) fn charter(src: &Source<'_>, value: &Value<'_>) -> Result<CharterSour
                 "give the charter's URL or a file path, e.g. {EXAMPLE}, or remove the key"
             )));
     }
-    Ok(match Url::parse(written) {
-        Ok(url) if is_http(&url) => CharterSource::Url(url),
-        _ => CharterSource::File(src.base_dir().join(written)),
-    })
+    match Url::parse(written) {
+        Ok(url) if is_http(&url) => Ok(CharterSource::Url(url)),
+        _ => {
+            let path = src.base_dir().join(written);
+            if src.check_files {
+                charter_file_exists(src, value, &path)?;
+            }
+            Ok(CharterSource::File(path))
+        }
+    }
+}
+
+/// A mistyped charter path would otherwise be found out only after the whole crawl, as a
+/// `charter_missing` finding that blames the portal for the tool's configuration.
+fn charter_file_exists(
+    src: &Source<'_>,
+    value: &Value<'_>,
+    path: &Path,
+) -> Result<(), ConfigError> {
+    let problem = match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => "is a folder, not a file".to_owned(),
+        Ok(_) => return Ok(()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => "does not exist".to_owned(),
+        Err(err) => format!("cannot be read: {err}"),
+    };
+    let base = src.base_dir();
+    let folder = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    let hint = similar_file_name(path)
+        .map(|name| format!("did you mean `{name}`? "))
+        .unwrap_or_default();
+    Err(src
+        .error_at(
+            value.span(),
+            format!("`charter` file {} {problem}", path.display()),
+        )
+        .with_help(format!(
+            "{hint}a charter path is read relative to {} (the folder of the targets file); \
+             fix the path, or give the charter's http(s) URL",
+            folder.display()
+        )))
+}
+
+/// The name of a file beside `path` that is spelt almost like it, for a typo's fix.
+fn similar_file_name(path: &Path) -> Option<String> {
+    // A folder of thousands of files is not worth a slower start for a hint.
+    const MAX_ENTRIES: usize = 1000;
+    let written = path.file_name()?.to_str()?;
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let names: Vec<String> = std::fs::read_dir(folder)
+        .ok()?
+        .take(MAX_ENTRIES)
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .collect();
+    let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
+    closest(written, &candidates).map(str::to_owned)
 }
 
 pub(super) fn user_agent(src: &Source<'_>, value: &Value<'_>) -> Result<String, ConfigError> {

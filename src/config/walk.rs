@@ -21,13 +21,15 @@ use super::values::{charter, keyword, site_url, start_pages, target_name};
 const TOP_LEVEL_KEYS: &[&str] = &["defaults", "target"];
 const TARGET_ONLY_KEYS: &[&str] = &["name", "url", "charter", "start", "jurisdiction"];
 
-/// [`parse`](super::parse), with `[[target]]` blocks required or not.
+/// Checks a `targets.toml` text, with `[[target]]` blocks required or not.
+/// `check_files` says whether local `charter` files must exist (see [`Source::check_files`]).
 pub(super) fn parse_document(
     text: &str,
     path: &Path,
     targets_required: bool,
+    check_files: bool,
 ) -> Result<Config, ConfigError> {
-    let src = Source { text, path };
+    let src = Source::new(text, path, check_files);
     let document = DeTable::parse(text).map_err(|err| src.syntax_error(&err))?;
     let mut defaults = None;
     let mut targets = None;

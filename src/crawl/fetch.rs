@@ -57,11 +57,13 @@ impl FromStr for ResolveRule {
         let addr: IpAddr = addr_text
             .parse()
             .map_err(|_| format!("`{addr}` in `{s}` is not an IP address"))?;
-        Ok(ResolveRule {
-            host: host.to_ascii_lowercase(),
-            port,
-            addr,
-        })
+        // Written as in a URL, the host must read as a URL's host does: a URL parser turns
+        // `bruxellés.test` into `xn--bruxells-h1a.test`, and a rule kept in Unicode would
+        // match no request, silently leaving the real name to be looked up.
+        let host = url::Host::parse(host)
+            .map_err(|err| format!("`{host}` in `{s}` is not a host name ({err})"))?
+            .to_string();
+        Ok(ResolveRule { host, port, addr })
     }
 }
 
@@ -599,6 +601,17 @@ mod tests {
         assert!("portal.test:http:127.0.0.1".parse::<ResolveRule>().is_err());
         assert!("portal.test:80:not-an-ip".parse::<ResolveRule>().is_err());
         assert!(":80:127.0.0.1".parse::<ResolveRule>().is_err());
+        assert!("a b.test:80:127.0.0.1".parse::<ResolveRule>().is_err());
+    }
+
+    #[test]
+    fn resolve_rule_hosts_read_like_url_hosts() {
+        for written in ["bruxellés.test", "BRUXELLÉS.test", "bruxell\u{e9}s.Test"] {
+            let rule: ResolveRule = format!("{written}:80:127.0.0.1").parse().unwrap();
+            let url = Url::parse(&format!("http://{written}/")).unwrap();
+            assert_eq!(Some(rule.host.as_str()), url.host_str(), "{written}");
+            assert_eq!(rule.host, "xn--bruxells-h1a.test");
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! `cookie-audit audit`: the run a cron job makes.
 
+use std::collections::HashSet;
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -14,6 +16,7 @@ use crate::cli::identity::Identity;
 use crate::cli::output::{self, outln, say};
 use crate::cli::signals::{Signal, Signals};
 use crate::config::{self, CrawlSettings, Target};
+use crate::crawl::fetch::ResolveRule;
 use crate::pipeline::{self, AuditOptions};
 use crate::report::Publish;
 use crate::report::diff;
@@ -311,6 +314,7 @@ fn load_targets(args: &AuditArgs) -> Result<(Vec<Target>, Vec<usize>, Identity),
 fn read_targets(args: &AuditArgs, shard: Option<Shard>) -> Result<Vec<(usize, Target)>, String> {
     let Some(list) = &args.targets_list else {
         let config = config::load(&args.targets).map_err(|e| e.to_string())?;
+        warn_unused_rules(&args.resolve, &config.targets);
         return select_targets(config.targets, &args.only, shard, &args.targets);
     };
     let defaults = if args.targets.exists() {
@@ -323,7 +327,41 @@ fn read_targets(args: &AuditArgs, shard: Option<Shard>) -> Result<Vec<(usize, Ta
     let text = std::fs::read_to_string(list)
         .map_err(|e| format!("cannot read the targets list {}: {e}", list.display()))?;
     let targets = config::parse_targets_list(&text, list, &defaults).map_err(|e| e.to_string())?;
+    warn_unused_rules(&args.resolve, &targets);
     select_targets(targets, &args.only, shard, list)
+}
+
+/// Says which `--resolve` rules no target starts on: a mistyped host or port would otherwise
+/// send the crawl to the real name without a word. Only start URLs are known before the
+/// crawl, so a rule for a host met later (a CDN, a tracker) is said too, and the line says
+/// what was checked. All targets of the file count, not only this shard's, so that the shards
+/// of one run given the same rules do not each warn about the others' hosts.
+fn warn_unused_rules(rules: &[ResolveRule], targets: &[Target]) {
+    for rule in unused_rules(rules, targets) {
+        let addr = match rule.addr {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => format!("[{v6}]"),
+        };
+        say!(
+            "warning: --resolve {host}:{port}:{addr}: no target starts on {host}:{port} \
+             (only the targets' start URLs are known before the crawl)",
+            host = rule.host,
+            port = rule.port,
+        );
+    }
+}
+
+/// The rules whose host and port no target's start URL (`url` or a `start` page) has.
+fn unused_rules<'r>(rules: &'r [ResolveRule], targets: &[Target]) -> Vec<&'r ResolveRule> {
+    let starts: HashSet<(&str, u16)> = targets
+        .iter()
+        .flat_map(|target| std::iter::once(&target.url).chain(&target.start))
+        .filter_map(|url| Some((url.host_str()?, url.port_or_known_default()?)))
+        .collect();
+    rules
+        .iter()
+        .filter(|rule| !starts.contains(&(rule.host.as_str(), rule.port)))
+        .collect()
 }
 
 /// The shard to audit: `--shard K/N`, or `--shards N` with K from `JOB_COMPLETION_INDEX`.

@@ -534,8 +534,11 @@ fn columns_count_characters_not_bytes() {
     let err = parse_err(&doc(&["[[target]]", "name = \"café\"; url = 1"]));
     // toml rejects the `;`: 13 characters but 14 bytes precede it.
     assert_eq!((err.line(), err.column()), (2, 14));
-    assert_eq!(line_column("é\nxé€y", 9), (2, 4));
-    assert_eq!(line_column("ab", 99), (1, 3));
+    let lines = |text: &str, offset| LineStarts::new(text).line_column(text, offset);
+    assert_eq!(lines("é\nxé€y", 9), (2, 4));
+    assert_eq!(lines("ab", 99), (1, 3));
+    assert_eq!(lines("a\n\nb\n", 2), (2, 1));
+    assert_eq!(lines("a\n\nb\n", 6), (4, 1));
 }
 
 #[test]
@@ -592,6 +595,7 @@ fn load_parses_the_file_and_resolves_charters_beside_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("targets.toml");
     std::fs::write(&path, target_with("charter = \"cookies.html\"")).expect("write fixture");
+    std::fs::write(dir.path().join("cookies.html"), "<p>charter</p>").expect("write charter");
     let config = load(&path).expect("valid file");
     assert_eq!(
         config.targets[0].charter,
@@ -609,6 +613,70 @@ fn load_errors_name_the_path_given() {
     assert!(
         err.to_string()
             .starts_with(&format!("{}:1:1: no [[target]] defined", path.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn load_rejects_a_local_charter_that_does_not_exist() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conf = dir.path().join("conf");
+    std::fs::create_dir(&conf).expect("conf dir");
+    std::fs::write(conf.join("cookies.html"), "<p>charter</p>").expect("write charter");
+    let path = conf.join("targets.toml");
+    std::fs::write(&path, target_with("charter = \"cookeis.html\"")).expect("write fixture");
+    let err = load(&path).expect_err("the charter file is missing");
+    assert_eq!((err.line(), err.column()), (4, 11), "{err}");
+    let tried = conf.join("cookeis.html");
+    assert_eq!(
+        err.message(),
+        format!("`charter` file {} does not exist", tried.display())
+    );
+    assert!(
+        help(&err).starts_with("did you mean `cookies.html`? "),
+        "{err}"
+    );
+    assert!(
+        help(&err).contains(&format!("relative to {}", conf.display())),
+        "{err}"
+    );
+    // A folder is no charter either; an http(s) URL is never looked for on disk.
+    std::fs::write(&path, target_with("charter = \".\"")).expect("write fixture");
+    let err = load(&path).expect_err("a folder");
+    assert!(err.message().ends_with("is a folder, not a file"), "{err}");
+    let url = target_with("charter = \"https://example.org/cookeis.html\"");
+    std::fs::write(&path, url).expect("write fixture");
+    assert!(load(&path).is_ok());
+}
+
+#[test]
+fn line_numbers_stay_exact_deep_in_a_large_file() {
+    const TARGETS: usize = 20_000;
+    let mut text = String::from("[defaults]\nuser_agent = \"été\"\n");
+    for i in 0..TARGETS {
+        text.push_str(&format!(
+            "\n[[target]]\nname = \"t{i}\"\nurl = \"https://t{i}.example/\"\n"
+        ));
+    }
+    // Each block is 4 lines after the 2 of [defaults]: a blank line, [[target]], name, url.
+    let name_line = |i: usize| 2 + 4 * i + 3;
+    let duplicate = format!(
+        "{text}\n[[target]]\nname = \"t{}\"\nurl = \"https://again.example/\"\n",
+        TARGETS - 7
+    );
+    let err = parse_err(&duplicate);
+    assert_eq!((err.line(), err.column()), (name_line(TARGETS), 8), "{err}");
+    let first = name_line(TARGETS - 7);
+    assert!(
+        help(&err).contains(&format!("already defined on line {first};")),
+        "{err}"
+    );
+    // Columns are still characters once a line is found by the index.
+    let bad = format!("{text}\n[[target]]\nname = \"é€\"; url = 1\n");
+    let err = parse_err(&bad);
+    assert_eq!(
+        (err.line(), err.column()),
+        (name_line(TARGETS), 12),
         "{err}"
     );
 }

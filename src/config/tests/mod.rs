@@ -12,7 +12,7 @@ use super::settings::{
     DEFAULT_MAX_QUERIES_PER_PATH, DEFAULT_SETTLE_MS, DEFAULT_TARGET_TIMEOUT_SECS, MAX_CONCURRENCY,
     MAX_PAGES_LIMIT, MAX_SETTLE_MS, SETTINGS_KEYS,
 };
-use super::source::line_column;
+use super::source::LineStarts;
 use super::values::Keyword;
 use super::*;
 
