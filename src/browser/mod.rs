@@ -248,10 +248,32 @@ impl Chromium {
         }
         self.process.kill().await;
         self.events.abort();
-        if let Some(profile) = self.profile.lock().await.take()
-            && let Err(error) = profile.close()
-        {
-            tracing::warn!("could not remove the Chromium profile: {error}");
+        if let Some(profile) = self.profile.lock().await.take() {
+            remove_profile(profile.keep()).await;
+        }
+    }
+}
+
+/// Removes a closed browser's profile. Its helper processes were killed with it, but on a
+/// loaded machine one may not have run its death yet and still hold a file open: a few tries,
+/// a moment apart, rather than a profile left behind.
+async fn remove_profile(dir: PathBuf) {
+    let mut tries = 0;
+    loop {
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => return,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return,
+            Err(error) if tries == 20 => {
+                tracing::warn!(
+                    "could not remove the Chromium profile {}: {error}",
+                    dir.display()
+                );
+                return;
+            }
+            Err(_) => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
     }
 }
