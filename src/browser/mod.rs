@@ -241,7 +241,10 @@ impl Chromium {
                 } => closed,
                 _ = self.life.died() => false,
             };
-            let exited = closed && self.process.exits_within(CLOSE_TIMEOUT).await;
+            // Browser.close may also lose its answer to the connection closing as Chromium
+            // exits (the death is then seen first): either way, give the process its time.
+            let asked = closed || self.life.death().is_some();
+            let exited = asked && self.process.exits_within(CLOSE_TIMEOUT).await;
             if !exited && !self.process.has_exited() {
                 tracing::warn!("Chromium did not close in time; killing it");
             }
