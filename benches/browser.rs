@@ -49,6 +49,9 @@ fn main() {
     let concurrency = env("BENCH_CONCURRENCY", 4);
     let settle = env("BENCH_SETTLE_MS", 1000);
     let rounds = env("BENCH_ROUNDS", 3);
+    // BENCH_OPEN=1: `allow_private_addresses = true`, which turns off the browser's per-request
+    // address check (the Fetch-domain interception), to measure what the check costs.
+    let open = env("BENCH_OPEN", 0) == 1;
     let server = Server::start(move |_host, path, _headers| {
         let index = path
             .strip_prefix("/p/")
@@ -64,7 +67,8 @@ fn main() {
     });
     let dir = site_dir(&format!(
         "[defaults]\nmax_pages = {PAGES}\nmax_depth = 2\nconcurrency = {concurrency}\n\
-         delay_ms = 0\nsettle_ms = {settle}\ntimeout_secs = 30\nengine = \"browser\"\n\n\
+         delay_ms = 0\nsettle_ms = {settle}\ntimeout_secs = 30\nengine = \"browser\"\n\
+         allow_private_addresses = {open}\n\n\
          [[target]]\nname = \"bench\"\nurl = \"http://bench.test:{port}/p/0\"\n",
         port = server.port
     ));
