@@ -420,3 +420,52 @@ fn only_with_an_unknown_name_is_a_usage_error() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--only b"), "{}", run.stderr);
 }
+
+/// A sitemap served gzip-compressed as a file (`sitemap.xml.gz`, no `Content-Encoding`), named
+/// by robots.txt: its pages are crawled like those of a plain one.
+#[test]
+fn a_gzip_compressed_sitemap_is_read() {
+    use std::io::Write;
+    let server = Server::start(|_host, path, headers| {
+        let origin = format!("http://www.gz.test:{}", request_port(headers));
+        match path {
+            "/robots.txt" => html(
+                200,
+                &[("content-type", b"text/plain")],
+                format!("User-agent: *\nAllow: /\nSitemap: {origin}/sitemap.xml.gz\n"),
+            ),
+            "/sitemap.xml.gz" => {
+                let xml = format!(
+                    "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\
+                     <url><loc>{origin}/only-in-sitemap</loc></url></urlset>"
+                );
+                let mut gz =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                gz.write_all(xml.as_bytes()).expect("gzip");
+                html(
+                    200,
+                    &[("content-type", b"application/gzip")],
+                    gz.finish().expect("gzip"),
+                )
+            }
+            "/" => html(200, &[], "<p>no links</p>"),
+            "/only-in-sitemap" => html(200, &[("set-cookie", b"deep=1; Path=/")], "<p>deep</p>"),
+            _ => html(404, &[], "not found"),
+        }
+    });
+    let (dir, run) = audit_site(
+        &format!(
+            "[[target]]\nname = \"gz\"\nurl = \"http://www.gz.test:{}/\"\ndelay_ms = 0\n",
+            server.port
+        ),
+        &server.argv(&["audit"], &["www.gz.test"]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = latest_report(dir.path());
+    let portal = &report["targets"][0];
+    assert_eq!(
+        page(portal, "/only-in-sitemap").expect("crawled")["status"],
+        200
+    );
+    observed(portal, "deep");
+}

@@ -198,8 +198,22 @@ pub struct Sitemap {
 /// The sitemap protocol's own limit of URLs per file.
 pub const MAX_SITEMAP_LOCS: usize = 50_000;
 
-/// Reads a sitemap or sitemap index; a broken file yields the URLs read before the break.
+/// The sitemap protocol's limit of a file's size, uncompressed: a gzip bomb stops there.
+pub const MAX_SITEMAP_BYTES: u64 = 50 * 1024 * 1024;
+
+/// Reads a sitemap or sitemap index; a broken file yields the URLs read before the break. A
+/// gzip-compressed one (`sitemap.xml.gz`, served as a file rather than with
+/// `Content-Encoding: gzip`) is read through a decoder, never more than 50 MB of it.
 pub fn parse_sitemap(body: &[u8]) -> Sitemap {
+    if body.starts_with(&[0x1f, 0x8b]) {
+        let decoder = flate2::read::GzDecoder::new(body);
+        let reader = std::io::BufReader::new(std::io::Read::take(decoder, MAX_SITEMAP_BYTES));
+        return read_sitemap(reader);
+    }
+    read_sitemap(body)
+}
+
+fn read_sitemap(body: impl std::io::BufRead) -> Sitemap {
     let mut reader = quick_xml::Reader::from_reader(body);
     let mut sitemap = Sitemap::default();
     let mut in_loc = false;
@@ -354,6 +368,28 @@ mod tests {
             &url("https://p.test/"),
         );
         assert_eq!(refs.links[0].as_str(), "https://p.test/caf%C3%A9");
+    }
+
+    #[test]
+    fn gzip_compressed_sitemaps_are_read_and_bounded() {
+        use std::io::Write;
+        let gzip = |bytes: &[u8]| {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder.write_all(bytes).unwrap();
+            encoder.finish().unwrap()
+        };
+        let xml = br#"<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://p.test/a</loc></url><url><loc>https://p.test/b</loc></url></urlset>"#;
+        let sitemap = parse_sitemap(&gzip(xml));
+        assert_eq!(sitemap.locs, ["https://p.test/a", "https://p.test/b"]);
+        // A bomb: 64 MB of one <loc> that never closes, compressed to about 64 KB. Reading
+        // stops at 50 MB and yields nothing rather than the whole.
+        let mut bomb = b"<urlset><url><loc>https://p.test/".to_vec();
+        bomb.resize(64 * 1024 * 1024, b'a');
+        let compressed = gzip(&bomb);
+        drop(bomb);
+        assert!(compressed.len() < 1024 * 1024);
+        assert!(parse_sitemap(&compressed).locs.is_empty());
     }
 
     #[test]

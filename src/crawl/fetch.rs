@@ -22,6 +22,10 @@ use super::guard::{AddressPolicy, GuardedResolver, TargetGuard, refusal_in};
 use super::rate_limit::HostLimiter;
 use crate::cookie::{SetCookie, value_bytes};
 
+/// The longest robots.txt `Crawl-delay` obeyed: a site asking for more would make its audit
+/// last hours (30 pages at a minute each); Nutch caps it alike (`fetcher.max.crawl.delay`).
+pub(crate) const MAX_CRAWL_DELAY: Duration = Duration::from_secs(30);
+
 /// At most this many redirect hops are followed for one request.
 pub(crate) const MAX_REDIRECTS: u32 = 10;
 
@@ -264,6 +268,14 @@ impl Fetcher {
             timeout: settings.timeout,
             max_body: settings.max_body,
             requests: AtomicU64::new(0),
+        }
+    }
+
+    /// Obeys a robots.txt `Crawl-delay` for `host`: the larger of it and `delay_ms`, capped.
+    pub(crate) fn respect_crawl_delay(&self, host: &str, seconds: f32) {
+        if seconds.is_finite() && seconds > 0.0 {
+            let delay = Duration::from_secs_f32(seconds.min(MAX_CRAWL_DELAY.as_secs_f32()));
+            self.limiter.slow_down(host, delay);
         }
     }
 

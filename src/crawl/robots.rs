@@ -80,6 +80,11 @@ impl RobotsCache {
                 };
                 let response = fetcher.fetch(&robots_url, BodyPolicy::Any).await;
                 let rules = Arc::new(rules_from(&response));
+                if let (RobotsRules::Rules(robot), Some(host)) = (&*rules, url.host_str())
+                    && let Some(seconds) = robot.delay
+                {
+                    fetcher.respect_crawl_delay(host, seconds);
+                }
                 fetched = Some(response);
                 rules
             })
