@@ -413,3 +413,36 @@ fn a_resolve_rule_no_target_starts_on_is_warned_about() {
         run.stderr
     );
 }
+
+/// The soft limit on open files is raised to the hard one at start, as servers do, so that a
+/// run of many targets is bound by politeness rather than by a default of 1024 descriptors.
+#[test]
+fn the_open_files_soft_limit_is_raised_to_the_hard_one() {
+    use std::os::unix::process::CommandExt;
+    let server = Server::start(|_host, _path, _headers| html(200, &[], "<p>ok</p>"));
+    let dir = site_dir(&format!(
+        "[[target]]\nname = \"p\"\nurl = \"http://www.fd.test:{}/\"\nmax_pages = 1\n",
+        server.port
+    ));
+    let mut command = binary(dir.path(), &server.argv(&["audit", "-v"], &["www.fd.test"]));
+    // SAFETY: only setrlimit between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 256,
+                rlim_max: 4096,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let output = command.output().expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("soft limit raised from 256 to 4096"),
+        "{stderr}"
+    );
+}

@@ -26,6 +26,7 @@ use crate::types::{Engine, Report, Severity};
 
 /// Audits the targets, writes the reports, prints the summary; the exit code says how it went.
 pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
+    raise_open_files_limit();
     let (mut targets, positions, identity) = load_targets(&args).map_err(Failure::usage)?;
     if let Some(engine) = args.engine {
         for target in &mut targets {
@@ -413,6 +414,31 @@ fn select_targets(
         .filter(|(i, _)| shard.is_none_or(|s| s.includes(*i)))
         .filter(|(_, t)| only.is_empty() || only.contains(&t.name))
         .collect())
+}
+
+/// Raises the soft limit on open files to the hard one, as servers do: every target in flight
+/// holds sockets, and the soft default (often 1024) would otherwise fail connections long before
+/// memory or the machine are the bound.
+fn raise_open_files_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return;
+    }
+    // An infinite hard limit cannot be the soft one for open files (the kernel's nr_open is).
+    let wanted = limit.rlim_max.min(1 << 20);
+    if limit.rlim_cur >= wanted {
+        return;
+    }
+    let before = limit.rlim_cur;
+    limit.rlim_cur = wanted;
+    // SAFETY: as above.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } == 0 {
+        tracing::info!("open files: soft limit raised from {before} to {wanted}");
+    }
 }
 
 #[cfg(test)]
