@@ -102,6 +102,14 @@ fn finish(mut child: Child) -> (Option<i32>, String, String) {
     (code, stdout, stderr)
 }
 
+/// The parent of `pid`, from `/proc/PID/stat`.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) state ppid …": comm may hold spaces, so read after its last ')'.
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// The processes whose parent is `pid`, then theirs, and so on.
 fn descendants(pid: u32) -> Vec<u32> {
     let mut found = Vec::new();
@@ -111,15 +119,7 @@ fn descendants(pid: u32) -> Vec<u32> {
             let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
                 continue;
             };
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
-                continue;
-            };
-            // "pid (comm) state ppid …": comm may hold spaces, so read after its last ')'.
-            let ppid = stat
-                .rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-                .and_then(|p| p.parse::<u32>().ok());
-            if ppid == Some(parent) && !found.contains(&child) {
+            if parent_of(child) == Some(parent) && !found.contains(&child) {
                 found.push(child);
                 parents.push(child);
             }
@@ -151,12 +151,7 @@ fn gone_within(pid: u32, limit: Duration) -> bool {
 fn chromium_of(pid: u32) -> u32 {
     for child in descendants(pid) {
         let comm = std::fs::read_to_string(format!("/proc/{child}/comm")).unwrap_or_default();
-        let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<u32>().ok());
-        if ppid == Some(pid) && comm.trim().starts_with("chrom") {
+        if parent_of(child) == Some(pid) && comm.trim().starts_with("chrom") {
             return child;
         }
     }
