@@ -510,3 +510,110 @@ fn a_signal_during_a_browser_crawl_closes_chromium_and_writes_the_report() {
     assert!(stderr.contains("DEBUG"), "-vv logs: {stderr}");
     assert!(!stderr.contains("V4lueNotLogged"), "{stderr}");
 }
+
+/// One tab loads every page of a target (`concurrency = 1`): `/a` sets `same` by header and
+/// opens an event stream whose answer, held by the server until `/b` is asked for, sets `late`;
+/// `/b` sets `same` again by script with another lifetime; `/c` ends the walk. Each sighting
+/// must be filed under the page whose visit caused it, the answer that came while `/b` was
+/// being loaded included.
+#[test]
+fn a_reused_tab_files_every_cookie_under_the_page_that_caused_it() {
+    let Some(chrome) = chromium() else {
+        return;
+    };
+    let asked_for_b =
+        std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+    let signal = asked_for_b.clone();
+    let server = Server::start(move |_host, path, _headers| match path {
+        "/a" => html(
+            200,
+            &[("set-cookie", b"same=a; Path=/; Max-Age=100")],
+            r#"<!doctype html><title>A</title>
+<script>new EventSource("/events");</script>
+<a href="/b">b</a>"#,
+        ),
+        "/b" => {
+            let (asked, changed) = &*signal;
+            *asked.lock().unwrap() = true;
+            changed.notify_all();
+            html(
+                200,
+                &[],
+                r#"<!doctype html><title>B</title>
+<script>document.cookie = "same=b; path=/; max-age=200";</script>
+<a href="/c">c</a>"#,
+            )
+        }
+        "/c" => html(200, &[], "<!doctype html><title>C</title><p>end</p>"),
+        "/events" => {
+            // Answered only once the crawl has moved on to /b (or after 20 s, so that a broken
+            // crawl fails the test instead of hanging it).
+            // block_in_place: the server's other requests (/b) must not queue behind this one.
+            let (asked, changed) = &*signal;
+            tokio::task::block_in_place(|| {
+                let guard = asked.lock().unwrap();
+                drop(
+                    changed
+                        .wait_timeout_while(guard, std::time::Duration::from_secs(20), |a| !*a)
+                        .unwrap(),
+                );
+            });
+            html(
+                200,
+                &[
+                    ("set-cookie", b"late=1; Path=/; Max-Age=300"),
+                    ("content-type", b"text/event-stream"),
+                ],
+                "retry: 600000\ndata: hello\n\n",
+            )
+        }
+        _ => html(404, &[], "not found"),
+    });
+    let (dir, run) = audit_site(
+        &format!(
+            "[defaults]\ndelay_ms = 0\ntimeout_secs = 20\nmax_pages = 3\nconcurrency = 1\n\
+             engine = \"browser\"\n\n[[target]]\nname = \"reuse\"\n\
+             url = \"http://reuse.test:{}/a\"\n",
+            server.port
+        ),
+        &server.argv(
+            &["audit", "--chromium", &chrome.display().to_string()],
+            &["reuse.test"],
+        ),
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(*asked_for_b.0.lock().unwrap(), "the crawl reached /b");
+    let report = latest_report(dir.path());
+    let target = &report["targets"][0];
+    let pages = target["crawl"]["pages"].as_array().map_or(0, Vec::len);
+    assert_eq!(pages, 3, "{:#}", target["crawl"]);
+    let at = |path: &str| format!("http://reuse.test:{}{path}", server.port);
+    let observed = target["observed"].as_array().expect("observed");
+    let same: Vec<&Value> = observed.iter().filter(|c| c["name"] == "same").collect();
+    // Every sighting of `same`, as (page, lifetime): the cookie itself and its variants.
+    let mut sightings: BTreeSet<(String, i64)> = BTreeSet::new();
+    for cookie in &same {
+        sightings.insert((
+            cookie["first_seen_on"].as_str().unwrap_or("").to_string(),
+            cookie["lifetime_seconds"].as_i64().unwrap_or(-1),
+        ));
+        for variant in cookie["variants"].as_array().into_iter().flatten() {
+            sightings.insert((
+                variant["seen_on"].as_str().unwrap_or("").to_string(),
+                variant["lifetime_seconds"].as_i64().unwrap_or(-1),
+            ));
+        }
+    }
+    assert_eq!(
+        sightings,
+        BTreeSet::from([(at("/a"), 100), (at("/b"), 200)]),
+        "{same:#?}"
+    );
+    let late = observed
+        .iter()
+        .find(|c| c["name"] == "late")
+        .unwrap_or_else(|| panic!("the late answer to /a is kept: {observed:#?}"));
+    assert_eq!(late["first_seen_on"], at("/a"), "{late:#}");
+    assert_eq!(late["set_by"], at("/events"), "{late:#}");
+    assert_eq!(late["source"], "http", "{late:#}");
+}

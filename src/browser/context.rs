@@ -15,6 +15,7 @@ use url::Url;
 
 use super::consent::{self, Choice};
 use super::frames::{self, Worlds};
+use super::pool::TabPool;
 use super::tab::{ContentScript, Tab, TabSettings};
 use super::{BrowserError, Chromium};
 use crate::config::{ConsentPlan, CrawlSettings};
@@ -88,6 +89,8 @@ pub(crate) struct BrowserPages {
     chromium: Arc<Chromium>,
     context: BrowserContextId,
     tab: TabSettings,
+    /// The context's tabs, reused from page to page.
+    pool: TabPool,
     /// Cookies the store has already shown, so each snapshot only reports what is new.
     in_store: Mutex<HashSet<(String, String, String)>>,
     requests: AtomicU64,
@@ -126,6 +129,7 @@ impl BrowserPages {
                 gpc,
                 guard: (!guard.policy.allows_everything()).then_some(guard),
             },
+            pool: TabPool::new(settings.concurrency),
             chromium,
             context,
             in_store: Mutex::new(HashSet::new()),
@@ -159,6 +163,14 @@ impl BrowserPages {
                 binding,
             }
         });
+        // The consent tab runs its own content script: it is opened for the choice alone, under
+        // the run's budget like any other.
+        let Some(_permit) = self.chromium.tabs.wait().await else {
+            return ConsentStep {
+                error: Some("the run's tab budget is closed".into()),
+                ..ConsentStep::default()
+            };
+        };
         let mut tab = match Tab::open(&self.chromium, &self.context, &settings).await {
             Ok(tab) => tab,
             Err(error) => {
@@ -170,7 +182,7 @@ impl BrowserPages {
         };
         tab.visit(start).await;
         // What the page stored before the choice is the no-interaction phase's business.
-        drop(tab.take(start, None));
+        drop(tab.take(None));
         let storage_before: HashSet<_> = tab
             .storage_snapshot(start)
             .await
@@ -217,9 +229,7 @@ impl BrowserPages {
         }
         if step.method.is_some() && step.error.is_none() {
             tab.settle_again().await;
-            let stored = tab.take(start, clock_before);
-            let mut sightings = cookie_sightings(stored.cookies, start);
-            sightings.extend(stored.storage.into_iter().map(Sighting::Storage));
+            let mut sightings = tab.take(clock_before);
             let storage_after = tab.storage_snapshot(start).await;
             sightings.extend(
                 storage_after
@@ -243,7 +253,8 @@ impl BrowserPages {
             }
         }
         step.clicked = clicked && step.error.is_none();
-        self.requests.fetch_add(tab.requests(), Ordering::Relaxed);
+        self.requests
+            .fetch_add(tab.take_request_count(), Ordering::Relaxed);
         tab.close().await;
         step
     }
@@ -344,8 +355,16 @@ impl BrowserPages {
             .collect()
     }
 
+    /// What the context's tabs recorded after their last page was read (an answer to a page's
+    /// request that came late), each filed under the page that caused it: taken once the crawl
+    /// is over, before [`Self::dispose`].
+    pub(crate) fn late_sightings(&self) -> Vec<Sighting> {
+        self.pool.take_late()
+    }
+
     /// Closes the context and everything in it.
     pub(crate) async fn dispose(&self) {
+        self.pool.close_all().await;
         let browser = self.chromium.browser.read().await;
         if let Err(error) = browser.dispose_browser_context(self.context.clone()).await {
             tracing::debug!("disposing a browser context: {error}");
@@ -360,8 +379,12 @@ impl PageLoader for BrowserPages {
 
     async fn load(&self, url: &Url, http: &Fetcher) -> LoadedPage {
         let _slot = http.turn(url).await;
-        let mut tab = match Tab::open(&self.chromium, &self.context, &self.tab).await {
-            Ok(tab) => tab,
+        let mut pooled = match self
+            .pool
+            .take(&self.chromium, &self.context, &self.tab)
+            .await
+        {
+            Ok(pooled) => pooled,
             Err(error) => {
                 return LoadedPage {
                     error: Some(format!("cannot open a tab: {error}")),
@@ -369,20 +392,26 @@ impl PageLoader for BrowserPages {
                 };
             }
         };
+        let tab = &mut pooled.tab;
         tab.visit(url).await;
         let main = tab.main_document(url);
-        let html = match main.error {
-            None => tab.rendered_html().await,
-            Some(_) => None,
-        };
-        let stored = tab.take(url, None);
-        let storage_snapshot = tab.storage_snapshot(url).await;
-        let from_store = self.store_snapshot(url).await;
-        self.requests.fetch_add(tab.requests(), Ordering::Relaxed);
-        tab.close().await;
+        // Three reads of a settled page, each a round trip through the browser: at once.
+        let (html, storage_snapshot, from_store) = tokio::join!(
+            async {
+                match (&main.error, main.no_document) {
+                    (None, false) => tab.rendered_html().await,
+                    _ => None,
+                }
+            },
+            tab.storage_snapshot(url),
+            self.store_snapshot(url),
+        );
+        // Everything recorded so far, late events of earlier pages filed under those pages.
+        let mut sightings = tab.take(None);
+        self.requests
+            .fetch_add(tab.take_request_count(), Ordering::Relaxed);
+        self.pool.give_back(pooled, &self.chromium).await;
 
-        let mut sightings = cookie_sightings(stored.cookies, url);
-        sightings.extend(stored.storage.into_iter().map(Sighting::Storage));
         sightings.extend(storage_snapshot.into_iter().map(Sighting::Storage));
         sightings.extend(cookie_sightings(from_store, url));
         let truncated = html.as_ref().is_some_and(|h| h.len() >= self.tab.max_html);

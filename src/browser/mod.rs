@@ -14,12 +14,15 @@
 //!   APIs such as CookieStore.
 
 pub(crate) mod autoconsent;
+mod budget;
 pub(crate) mod consent;
 pub(crate) mod context;
 mod frames;
 mod guard;
 mod hook;
+mod pool;
 mod process;
+mod recorder;
 mod tab;
 
 use std::path::{Path, PathBuf};
@@ -58,6 +61,8 @@ pub(crate) struct BrowserOptions {
     pub command_timeout: Duration,
     /// autoconsent's rules for `consent = "auto"`, when installed.
     pub autoconsent: Option<std::sync::Arc<autoconsent::Autoconsent>>,
+    /// Tabs open at once over all targets (`--max-tabs`); 0 for the default.
+    pub max_tabs: usize,
 }
 
 /// Why the browser engine could not start or go on.
@@ -122,6 +127,8 @@ pub(crate) struct Chromium {
     user_agent: String,
     /// autoconsent's rules, when installed.
     pub(crate) autoconsent: Option<std::sync::Arc<autoconsent::Autoconsent>>,
+    /// The run's budget of open tabs.
+    pub(crate) tabs: budget::TabBudget,
 }
 
 impl Chromium {
@@ -203,6 +210,10 @@ impl Chromium {
             profile: Mutex::new(Some(profile)),
             user_agent,
             autoconsent: options.autoconsent.clone(),
+            tabs: budget::TabBudget::new(match options.max_tabs {
+                0 => budget::default_max_tabs(),
+                tabs => tabs,
+            }),
         })
     }
 

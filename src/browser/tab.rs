@@ -4,10 +4,11 @@
 //! places: each response's `Set-Cookie` lines (`Network.responseReceivedExtraInfo`, one event
 //! per redirect hop, blocked lines with the browser's reasons), the hook installed before any
 //! page script (it reports `document.cookie` and CookieStore writes through a binding, with the
-//! writing script's URL), and the context's cookie store (read by [`super::context`]).
+//! writing script's URL), and the context's cookie store (read by [`super::context`]). A tab
+//! is reused from page to page: the [`Recorder`] files every event under the visit that caused
+//! it.
 
-use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
@@ -16,10 +17,11 @@ use chromiumoxide::cdp::browser_protocol::dom_storage::{
 };
 use chromiumoxide::cdp::browser_protocol::network::{
     EventLoadingFailed, EventLoadingFinished, EventRequestWillBeSent, EventResponseReceived,
-    EventResponseReceivedExtraInfo, Headers, SetExtraHttpHeadersParams, SetUserAgentOverrideParams,
+    EventResponseReceivedExtraInfo, Headers, ResourceType, SetExtraHttpHeadersParams,
+    SetUserAgentOverrideParams,
 };
 use chromiumoxide::cdp::browser_protocol::page::{
-    AddScriptToEvaluateOnNewDocumentParams, EventLoadEventFired, FrameTree, GetFrameTreeParams,
+    AddScriptToEvaluateOnNewDocumentParams, EventLifecycleEvent, FrameTree, GetFrameTreeParams,
     NavigateParams,
 };
 use chromiumoxide::cdp::browser_protocol::target::CreateTargetParams;
@@ -29,20 +31,14 @@ use chromiumoxide::cdp::js_protocol::runtime::{
 use futures_util::stream::{BoxStream, SelectAll, StreamExt};
 use url::Url;
 
-use super::hook::{HookReport, ReportKind, cut, header_cookies};
+use super::hook::cut;
+use super::recorder::{Event, QUIET, QUIET_CAP, Recorder, Settling};
 use super::{BrowserError, Chromium};
-use crate::cookie::{CookieVia, SetCookie, StorageEvent, parse_set_cookie};
+use crate::cookie::{Sighting, StorageEvent};
 use crate::types::StorageKind;
 
-/// The network counts as quiet after this long without a request starting or ending.
-const QUIET: Duration = Duration::from_millis(500);
-/// After the load event and the settle time, the network gets at most this long to go quiet
-/// (long polls and beacons never do).
-const QUIET_CAP: Duration = Duration::from_secs(3);
 /// How often a wait re-checks its condition when no event arrives.
 const TICK: Duration = Duration::from_millis(50);
-/// At most this many script reports are kept per page, whatever a page does.
-const MAX_REPORTS: usize = 5_000;
 
 /// How a tab behaves.
 #[derive(Debug, Clone)]
@@ -93,190 +89,9 @@ pub(crate) struct MainDocument {
     pub redirects: u32,
     /// Why the navigation failed, when it did (`net::ERR_CONNECTION_REFUSED`…).
     pub error: Option<String>,
-}
-
-/// What a page stored, as the crawl understands it.
-#[derive(Debug, Default)]
-pub(crate) struct Stored {
-    pub cookies: Vec<SetCookie>,
-    pub storage: Vec<StorageEvent>,
-}
-
-enum Event {
-    Request {
-        id: String,
-        url: String,
-        wall_ms: f64,
-        redirect: bool,
-    },
-    Response {
-        id: String,
-        url: String,
-        status: i64,
-    },
-    ExtraInfo {
-        id: String,
-        /// The hop's raw HTTP status: Chromium sends no response event for some (a 304 it
-        /// has nothing cached for).
-        status: Option<i64>,
-        headers: serde_json::Value,
-        blocked: Vec<(String, Vec<String>)>,
-    },
-    Finished(String),
-    Load,
-    Binding {
-        name: String,
-        payload: String,
-        context: i64,
-    },
-    Context {
-        id: i64,
-        frame: String,
-        default: bool,
-    },
-}
-
-/// One hop's response as the extra-info event gave it.
-struct ExtraInfo {
-    id: String,
-    hop: usize,
-    headers: serde_json::Value,
-    blocked: Vec<(String, Vec<String>)>,
-}
-
-/// Everything the tab's events said, kept until it is taken.
-#[derive(Default)]
-struct Recorder {
-    in_flight: HashSet<String>,
-    last_activity: Option<Instant>,
-    loaded_at: Option<Instant>,
-    /// Per request, the URL and send time of each hop, in order.
-    hops: HashMap<String, Vec<(String, f64)>>,
-    extra_seen: HashMap<String, usize>,
-    extras: Vec<ExtraInfo>,
-    responses: HashMap<String, (String, i64)>,
-    /// The last raw HTTP status of each request, from its extra-info events.
-    raw_status: HashMap<String, i64>,
-    reports: Vec<String>,
-    /// Messages of the consent driver's binding, with the execution context that sent each.
-    consent_messages: Vec<(i64, String)>,
-    /// Each frame's main-world execution context, by frame id.
-    main_worlds: HashMap<String, i64>,
-    /// The frame of each execution context.
-    frame_of: HashMap<i64, String>,
-}
-
-impl Recorder {
-    fn absorb(&mut self, event: Event, binding: &str, consent_binding: Option<&str>) {
-        let now = Instant::now();
-        match event {
-            Event::Request {
-                id,
-                url,
-                wall_ms,
-                redirect,
-            } => {
-                self.last_activity = Some(now);
-                self.in_flight.insert(id.clone());
-                let hops = self.hops.entry(id).or_default();
-                if hops.is_empty() || redirect {
-                    hops.push((url, wall_ms));
-                }
-            }
-            Event::Response { id, url, status } => {
-                self.responses.insert(id, (url, status));
-            }
-            Event::ExtraInfo {
-                id,
-                status,
-                headers,
-                blocked,
-            } => {
-                if let Some(status) = status {
-                    self.raw_status.insert(id.clone(), status);
-                }
-                let hop = self.extra_seen.entry(id.clone()).or_default();
-                self.extras.push(ExtraInfo {
-                    id,
-                    hop: *hop,
-                    headers,
-                    blocked,
-                });
-                *hop += 1;
-            }
-            Event::Finished(id) => {
-                self.last_activity = Some(now);
-                self.in_flight.remove(&id);
-            }
-            Event::Load => {
-                self.loaded_at.get_or_insert(now);
-            }
-            Event::Binding {
-                name,
-                payload,
-                context,
-            } => {
-                if name == binding && self.reports.len() < MAX_REPORTS {
-                    self.reports.push(payload);
-                } else if consent_binding == Some(name.as_str())
-                    && self.consent_messages.len() < MAX_REPORTS
-                {
-                    self.consent_messages.push((context, payload));
-                }
-            }
-            Event::Context { id, frame, default } => {
-                if default {
-                    self.main_worlds.insert(frame.clone(), id);
-                }
-                self.frame_of.insert(id, frame);
-            }
-        }
-    }
-
-    /// The request id of the navigation to `asked` when it was answered with no document to
-    /// load (204 No Content, 205 Reset Content, 304 Not Modified): no load event will come.
-    fn no_document(&self, asked: &Url) -> Option<String> {
-        let statuses = self.responses.iter().map(|(id, (_, status))| (id, status));
-        statuses.chain(&self.raw_status).find_map(|(id, status)| {
-            let first = self.hops.get(id)?.first()?;
-            (matches!(status, 204 | 205 | 304) && first.0 == asked.as_str()).then(|| id.clone())
-        })
-    }
-
-    /// How far the page is from being read: loaded, the network quiet, and either its short
-    /// timers have run (asked of the page) or the settle time is over.
-    fn state(&self, now: Instant, settle: Duration) -> Settling {
-        let Some(loaded) = self.loaded_at else {
-            return Settling::Loading;
-        };
-        if now >= loaded + settle + QUIET_CAP {
-            return Settling::Done;
-        }
-        let quiet_since = self.last_activity.map_or(loaded, |t| t.max(loaded));
-        if !self.in_flight.is_empty() || now < quiet_since + QUIET {
-            return Settling::Busy;
-        }
-        if now >= loaded + settle {
-            Settling::Done
-        } else {
-            Settling::AskTimers
-        }
-    }
-
-    #[cfg(test)]
-    fn settled(&self, now: Instant, settle: Duration) -> bool {
-        self.state(now, settle) == Settling::Done
-    }
-}
-
-/// Where a page is on its way to being read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Settling {
-    Loading,
-    Busy,
-    /// Quiet, but its short timers may not have run yet.
-    AskTimers,
-    Done,
+    /// True when the answer committed no document (204, 205, 304): the tab still shows the
+    /// page before, which is not this page's to read.
+    pub no_document: bool,
 }
 
 type Events = SelectAll<BoxStream<'static, Event>>;
@@ -291,6 +106,8 @@ pub(crate) struct Tab {
     settings: TabSettings,
     loader_id: Option<String>,
     navigation_error: Option<String>,
+    /// The last navigation committed no document.
+    no_document: bool,
 }
 
 impl Tab {
@@ -318,6 +135,11 @@ impl Tab {
                     url: e.request.url.clone(),
                     wall_ms: e.wall_time.inner() * 1000.0,
                     redirect: e.redirect_response.is_some(),
+                    loader: e.loader_id.inner().clone(),
+                    long_lived: matches!(
+                        e.r#type,
+                        Some(ResourceType::EventSource | ResourceType::Ping)
+                    ),
                 })
                 .boxed(),
         );
@@ -366,9 +188,15 @@ impl Tab {
                 .boxed(),
         );
         events.push(
-            page.event_listener::<EventLoadEventFired>()
+            page.event_listener::<EventLifecycleEvent>()
                 .await?
-                .map(|_| Event::Load)
+                .filter_map(|e| {
+                    let loaded = (e.name == "load").then(|| Event::Loaded {
+                        frame: e.frame_id.inner().clone(),
+                        loader: e.loader_id.inner().clone(),
+                    });
+                    std::future::ready(loaded)
+                })
                 .boxed(),
         );
         events.push(
@@ -431,13 +259,16 @@ impl Tab {
         if let Some(guard) = &settings.guard {
             super::guard::intercept(&page, guard.clone()).await?;
         }
+        // A page target's main frame has the target's id.
+        let main_frame = page.target_id().inner().clone();
         Ok(Tab {
             page,
             events: std::sync::Mutex::new(events),
-            recorder: Recorder::default(),
+            recorder: Recorder::new(main_frame),
             settings: settings.clone(),
             loader_id: None,
             navigation_error: None,
+            no_document: false,
         })
     }
 
@@ -445,6 +276,10 @@ impl Tab {
     /// timeout passed.
     pub(super) async fn visit(&mut self, url: &Url) {
         let started = Instant::now();
+        self.recorder.begin(url);
+        self.loader_id = None;
+        self.navigation_error = None;
+        self.no_document = false;
         let deadline = started + self.settings.timeout;
         // chromiumoxide answers Page.navigate only once the new document has loaded; a 204,
         // 205 or 304 answer commits no document and would be waited for until the timeout, so
@@ -467,7 +302,8 @@ impl Tab {
                             // Read as a loaded page: its cookies' extra-info events may still
                             // come, and settling waits for the network to go quiet.
                             self.loader_id = Some(id);
-                            self.recorder.loaded_at.get_or_insert(Instant::now());
+                            self.no_document = true;
+                            self.recorder.loaded_now();
                             break Some(None);
                         }
                     }
@@ -498,8 +334,7 @@ impl Tab {
     /// Lets the page run again until it settles: after a click.
     pub(super) async fn settle_again(&mut self) {
         let now = Instant::now();
-        self.recorder.loaded_at = Some(now);
-        self.recorder.last_activity = Some(now);
+        self.recorder.restart();
         self.settle(now + self.settings.settle + QUIET_CAP + QUIET)
             .await;
     }
@@ -516,9 +351,13 @@ impl Tab {
                 return;
             }
             if self.short_timers().await == 0 {
-                // A timer's callback may have just reported; take it in before reading.
+                // The probe ran only once the page's running script had finished: a request
+                // that script started keeps the page busy; a report it sent is taken in.
                 self.drain();
-                return;
+                if self.recorder.state(Instant::now(), settle) != Settling::Busy {
+                    return;
+                }
+                continue;
             }
             let next = Instant::now() + TICK;
             self.pump_until(next.min(deadline), |_, _| false).await;
@@ -593,27 +432,23 @@ impl Tab {
     pub(super) fn main_document(&self, asked: &Url) -> MainDocument {
         let mut main = MainDocument {
             error: self.navigation_error.clone(),
+            no_document: self.no_document,
             ..MainDocument::default()
         };
         let Some(id) = &self.loader_id else {
             return main;
         };
-        if let Some((url, status)) = self.recorder.responses.get(id) {
-            main.status = u16::try_from(*status).ok();
-            main.final_url = Url::parse(url).ok().filter(|u| u != asked);
-        } else if let Some(status) = self.recorder.raw_status.get(id) {
-            main.status = u16::try_from(*status).ok();
-        }
-        main.redirects = self
-            .recorder
-            .hops
-            .get(id)
-            .map_or(0, |h| h.len().saturating_sub(1) as u32);
+        let (status, url, redirects) = self.recorder.navigation(id);
+        main.status = status.and_then(|s| u16::try_from(s).ok());
+        main.final_url = url
+            .and_then(|url| Url::parse(&url).ok())
+            .filter(|u| u != asked);
+        main.redirects = redirects;
         main
     }
 
     /// The rendered document's HTML, cut at the cap.
-    pub(super) async fn rendered_html(&mut self) -> Option<String> {
+    pub(super) async fn rendered_html(&self) -> Option<String> {
         let evaluate = EvaluateParams::builder()
             .expression("document.documentElement ? document.documentElement.outerHTML : ''")
             .return_by_value(true)
@@ -625,99 +460,50 @@ impl Tab {
     }
 
     /// Every Web Storage key of every frame's origin, as weak evidence.
-    pub(super) async fn storage_snapshot(&mut self, page: &Url) -> Vec<StorageEvent> {
+    pub(super) async fn storage_snapshot(&self, page: &Url) -> Vec<StorageEvent> {
         let Ok(tree) = self.page.execute(GetFrameTreeParams::default()).await else {
             return Vec::new();
         };
         let mut origins = Vec::new();
         collect_origins(&tree.result.frame_tree, &mut origins);
-        let mut found = Vec::new();
-        for origin in origins {
-            for (kind, local) in [(StorageKind::Local, true), (StorageKind::Session, false)] {
+        // The areas are read at once: each read is a round trip through a busy browser.
+        let reads = origins.into_iter().flat_map(|origin| {
+            [(StorageKind::Local, true), (StorageKind::Session, false)].map(|(kind, local)| {
                 let mut id = StorageId::new(local);
                 id.security_origin = Some(origin.clone());
-                let Ok(items) = self.page.execute(GetDomStorageItemsParams::new(id)).await else {
+                let read = self.page.execute(GetDomStorageItemsParams::new(id));
+                let origin = origin.clone();
+                async move { (origin, kind, read.await) }
+            })
+        });
+        let mut found = Vec::new();
+        for (origin, kind, items) in futures_util::future::join_all(reads).await {
+            let Ok(items) = items else {
+                continue;
+            };
+            for item in &items.result.entries {
+                let [key, value] = item.inner().as_slice() else {
                     continue;
                 };
-                for item in &items.result.entries {
-                    let [key, value] = item.inner().as_slice() else {
-                        continue;
-                    };
-                    found.push(StorageEvent {
-                        origin: origin.clone(),
-                        kind,
-                        key: key.clone(),
-                        value_length: value.chars().count(),
-                        set_by: page.clone(),
-                        page: page.clone(),
-                        from_snapshot: true,
-                    });
-                }
+                found.push(StorageEvent {
+                    origin: origin.clone(),
+                    kind,
+                    key: key.clone(),
+                    value_length: value.chars().count(),
+                    set_by: page.clone(),
+                    page: page.clone(),
+                    from_snapshot: true,
+                });
             }
         }
         found
     }
 
-    /// Takes everything seen so far; with `after_ms`, only what happened at or after that
-    /// moment of the page's clock (the rest is dropped).
-    pub(super) fn take(&mut self, page: &Url, after_ms: Option<f64>) -> Stored {
+    /// Takes everything seen so far, each sighting filed under the page whose visit caused
+    /// it; with `after_ms`, only what happened at or after that moment of the page's clock.
+    pub(super) fn take(&mut self, after_ms: Option<f64>) -> Vec<Sighting> {
         self.drain();
-        let mut stored = Stored::default();
-        let recorder = &mut self.recorder;
-        for extra in recorder.extras.drain(..) {
-            let hop = recorder
-                .hops
-                .get(&extra.id)
-                .and_then(|hops| hops.get(extra.hop));
-            if let (Some(after), Some((_, sent))) = (after_ms, hop)
-                && *sent < after
-            {
-                continue;
-            }
-            let set_by = hop
-                .and_then(|(url, _)| Url::parse(url).ok())
-                .unwrap_or_else(|| page.clone());
-            stored
-                .cookies
-                .extend(header_cookies(&extra.headers, &extra.blocked, &set_by));
-        }
-        for payload in recorder.reports.drain(..) {
-            let Some(report) = HookReport::parse(&payload) else {
-                continue;
-            };
-            if after_ms.is_some_and(|after| report.at_ms < after) {
-                continue;
-            }
-            match report.kind {
-                ReportKind::Cookie { raw } => stored.cookies.push(SetCookie {
-                    parsed: parse_set_cookie(&raw),
-                    raw,
-                    set_by: report.script.unwrap_or_else(|| report.document.clone()),
-                    scope: report.document,
-                    via: CookieVia::Script,
-                    response_date: Some(
-                        SystemTime::UNIX_EPOCH + Duration::from_millis(report.at_ms as u64),
-                    ),
-                    refused: None,
-                    value_bytes: None,
-                }),
-                ReportKind::Storage {
-                    kind,
-                    key,
-                    length,
-                    origin,
-                } => stored.storage.push(StorageEvent {
-                    origin,
-                    kind,
-                    key,
-                    value_length: length,
-                    set_by: report.script.unwrap_or(report.document),
-                    page: page.clone(),
-                    from_snapshot: false,
-                }),
-            }
-        }
-        stored
+        self.recorder.take(after_ms)
     }
 
     /// The page, for commands of the consent driver.
@@ -733,18 +519,25 @@ impl Tab {
     /// Takes the consent binding's messages received so far, with the context that sent each.
     pub(super) fn take_consent_messages(&mut self) -> Vec<(i64, String)> {
         self.drain();
-        std::mem::take(&mut self.recorder.consent_messages)
+        self.recorder.take_consent_messages()
     }
 
     /// The main-world execution context of the frame `context` belongs to.
     pub(super) fn main_world_of(&self, context: i64) -> Option<i64> {
-        let frame = self.recorder.frame_of.get(&context)?;
-        self.recorder.main_worlds.get(frame).copied()
+        self.recorder.main_world_of(context)
     }
 
-    /// Requests the page made (every hop counted).
-    pub(super) fn requests(&self) -> u64 {
-        self.recorder.hops.values().map(|h| h.len() as u64).sum()
+    /// Requests made since the count was last taken (every hop counted).
+    pub(super) fn take_request_count(&mut self) -> u64 {
+        self.recorder.take_request_count()
+    }
+
+    /// Whether the tab can load another page: its last navigation committed a document.
+    /// chromiumoxide answers a navigation once its document has loaded and holds the tab's
+    /// next one until then, so after a failure or an answer with no document (204, 205, 304)
+    /// the tab is closed rather than left waiting for a load that never comes.
+    pub(super) fn reusable(&self) -> bool {
+        self.navigation_error.is_none() && !self.no_document
     }
 
     /// Closes the tab.
@@ -762,42 +555,5 @@ fn collect_origins(tree: &FrameTree, out: &mut Vec<String>) {
     }
     for child in tree.child_frames.iter().flatten() {
         collect_origins(child, out);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_page_settles_after_load_settle_time_and_quiet_network() {
-        let mut r = Recorder::default();
-        let t0 = Instant::now();
-        let settle = Duration::from_millis(1000);
-        assert!(
-            !r.settled(t0 + Duration::from_secs(60), settle),
-            "no load yet"
-        );
-        r.loaded_at = Some(t0);
-        assert!(!r.settled(t0 + Duration::from_millis(999), settle));
-        r.in_flight.insert("1".into());
-        assert!(!r.settled(t0 + Duration::from_millis(1600), settle));
-        assert!(
-            r.settled(t0 + settle + QUIET_CAP, settle),
-            "a request that never ends holds the page only so long"
-        );
-        r.in_flight.clear();
-        r.last_activity = Some(t0 + Duration::from_millis(900));
-        assert_eq!(
-            r.state(t0 + Duration::from_millis(1300), settle),
-            Settling::Busy
-        );
-        assert!(r.settled(t0 + Duration::from_millis(1400), settle));
-        r.last_activity = Some(t0 + Duration::from_millis(100));
-        assert_eq!(
-            r.state(t0 + Duration::from_millis(700), settle),
-            Settling::AskTimers,
-            "quiet before the settle time: the page's timers decide"
-        );
     }
 }

@@ -148,6 +148,12 @@ pub(super) struct AuditArgs {
     /// then /usr/bin/chromium and the like).
     #[arg(long, env = "CHROME", value_name = "PATH")]
     pub chromium: Option<PathBuf>,
+    /// Browser tabs open at once over all browser targets, shared among them first come, first
+    /// served (each target gets one, spare ones go up to its `concurrency`). Default: four per
+    /// core, fewer if the available memory would not hold 256 MB per tab; between 2 and 64
+    /// (8 on a 2-core machine). Also the number of browser targets audited at once.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_tabs: Option<u32>,
     /// The @duckduckgo/autoconsent package folder (…/node_modules/@duckduckgo/autoconsent),
     /// used by consent = "auto"; looked for in ./node_modules and the global npm folders when
     /// not given.

@@ -108,6 +108,9 @@ async fn audit_targets(
     let count = targets.len();
     let mut reports: Vec<Option<TargetReport>> = vec![None; count];
     let slots = Arc::new(Semaphore::new(options.parallel_targets.max(1)));
+    // Browser targets beyond the tab budget would only wait for a tab with their clock running
+    // (target_timeout_secs) and a context open: they wait their turn here instead.
+    let browser_turns = Arc::new(Semaphore::new(chromium.map_or(1, |c| c.tabs.size())));
     // Kept to report a target whose task panicked (a bug) as failed rather than lose it.
     let mut by_task = std::collections::HashMap::new();
     let mut queue = targets.into_iter().enumerate();
@@ -132,8 +135,20 @@ async fn audit_targets(
         let interrupt = options.interrupt.clone();
         let progress = options.progress.clone();
         let evidence = options.evidence_dir.clone();
+        let browser_turns = browser_turns.clone();
         let task = tasks.spawn(async move {
             let _slot = slot;
+            let _browser_turn = if target.settings.engine == Engine::Browser {
+                tokio::select! {
+                    biased;
+                    _ = interrupt.cancelled() => {
+                        return (index, not_started(&target, StopReason::Interrupted));
+                    }
+                    turn = browser_turns.acquire_owned() => turn.ok(),
+                }
+            } else {
+                None
+            };
             let stop = Stop::on(interrupt.clone())
                 .within(Duration::from_secs(target.settings.target_timeout_secs));
             let name = target.name.clone();

@@ -475,6 +475,9 @@ async fn run_phase(
         // What the consent manager recorded, once the whole phase has run.
         made.choice = session.pages().choice_cookie().await;
     }
+    for sighting in session.pages().late_sightings() {
+        record(book, &sighting);
+    }
     outcome.requests = session.requests() + session.pages().requests();
     session.pages().dispose().await;
     PhaseRun {

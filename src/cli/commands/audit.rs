@@ -80,6 +80,7 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
             resolve: Vec::new(),
             command_timeout: std::time::Duration::from_secs(30),
             autoconsent,
+            max_tabs: args.max_tabs.map_or(0, |n| n as usize),
         },
         parallel_targets: args.parallel_targets as usize,
         record_values: args.record_values,
