@@ -163,7 +163,10 @@ impl Crawler {
             client: fetch::build_client(resolve, &tls, None)?,
             tls,
             resolve: resolve.to_vec(),
-            politeness: Arc::new(RunLimiter::new(politeness, resolve)),
+            politeness: Arc::new(RunLimiter::new(
+                politeness,
+                resolve.iter().map(|rule| (rule.host.clone(), rule.addr)),
+            )),
             connections: Arc::new(Semaphore::new(max_connections.max(1))),
             respect_robots,
         })

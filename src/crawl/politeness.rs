@@ -23,7 +23,6 @@ use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use url::{Host, Url};
 
-use super::fetch::ResolveRule;
 use crate::types::{Politeness, PolitenessKey};
 
 /// How long a host's address is looked up before its host name stands in as the key (the
@@ -39,7 +38,8 @@ pub(crate) struct RunLimiter {
     politeness: Politeness,
     /// The least time between two requests to one key.
     period: Duration,
-    resolve: Vec<ResolveRule>,
+    /// The `--resolve` rules' host names (as URLs write them) and addresses, in order.
+    resolve: Vec<(String, IpAddr)>,
     /// Each host's key, looked up once per run (concurrent askers wait for the one lookup).
     keys: Mutex<HashMap<String, Arc<OnceCell<String>>>>,
     /// Each key's next free instant.
@@ -49,9 +49,13 @@ pub(crate) struct RunLimiter {
 }
 
 impl RunLimiter {
-    /// A limiter keyed as `politeness` says; `resolve` are the run's `--resolve` rules, which
-    /// decide a host's address before the system resolver does, as they do for connections.
-    pub(crate) fn new(politeness: Politeness, resolve: &[ResolveRule]) -> RunLimiter {
+    /// A limiter keyed as `politeness` says; `resolve` are the hosts and addresses of the run's
+    /// `--resolve` rules, which decide a host's address before the system resolver does, as
+    /// they do for connections.
+    pub(crate) fn new(
+        politeness: Politeness,
+        resolve: impl IntoIterator<Item = (String, IpAddr)>,
+    ) -> RunLimiter {
         let rate = politeness.max_requests_per_second_per_ip;
         // Validated by the config and the command line; a library caller's nonsense is no limit.
         let period = if rate.is_finite() && rate > 0.0 {
@@ -62,7 +66,7 @@ impl RunLimiter {
         RunLimiter {
             politeness,
             period,
-            resolve: resolve.to_vec(),
+            resolve: resolve.into_iter().collect(),
             keys: Mutex::default(),
             next: Mutex::default(),
             admissions: Mutex::default(),
@@ -125,8 +129,8 @@ impl RunLimiter {
     /// The address a connection to `host` goes to: a `--resolve` rule's (the last one for the
     /// host, as the HTTP client keeps), else the system resolver's first answer.
     async fn address_of(&self, host: &str, port: u16) -> Option<IpAddr> {
-        if let Some(rule) = self.resolve.iter().rev().find(|r| r.host == host) {
-            return Some(rule.addr);
+        if let Some((_, addr)) = self.resolve.iter().rev().find(|(name, _)| name == host) {
+            return Some(*addr);
         }
         let lookup = tokio::net::lookup_host((host, port));
         match tokio::time::timeout(LOOKUP_TIMEOUT, lookup).await {
@@ -170,13 +174,18 @@ mod tests {
     use super::*;
 
     fn limiter(key: PolitenessKey, rate: f64, resolve: &[&str]) -> RunLimiter {
-        let rules: Vec<ResolveRule> = resolve.iter().map(|r| r.parse().unwrap()).collect();
+        // HOST:PORT:ADDR, as --resolve reads them; the port does not choose the address.
+        let rules = resolve.iter().map(|rule| {
+            let mut parts = rule.split(':');
+            let host = parts.next().unwrap().to_string();
+            (host, parts.nth(1).unwrap().parse().unwrap())
+        });
         RunLimiter::new(
             Politeness {
                 key,
                 max_requests_per_second_per_ip: rate,
             },
-            &rules,
+            rules,
         )
     }
 
