@@ -179,10 +179,10 @@ pub(super) struct AuditArgs {
     /// Fetch pages even where robots.txt disallows them.
     #[arg(long)]
     pub ignore_robots: bool,
-    /// Requests in flight over all targets together. Default: half the open files the process
-    /// may hold once its soft limit is raised to the hard one, less a reserve for the run's own
-    /// files and Chromium's pipes, at most 65536 (65536 with a hard limit of 524288 or more, as
-    /// systemd and Docker set; 384 where the limit stays at 1024).
+    /// Requests in flight over all targets together. Default: usable / 2, where usable is the
+    /// open-files limit (the soft one, raised to the hard one at start) less min(256, limit / 4)
+    /// kept for the run's own files and Chromium's pipes; at most 65536. That is 65536 with a
+    /// hard limit of 524288 (systemd) or 1048576 (Docker), 384 where the limit stays at 1024.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub max_connections: Option<u32>,
     /// What the run-wide budget (--max-requests-per-second-per-ip) is counted per: the IP
@@ -208,9 +208,9 @@ pub(super) struct AuditArgs {
     #[arg(long, default_value_t = DEFAULT_LIFETIME_LIMIT_DAYS, value_name = "DAYS", value_parser = clap::value_parser!(u64).range(1..=36_500))]
     pub lifetime_limit_days: u64,
     /// Targets audited at the same time (the others wait their turn). Default: every target the
-    /// sockets allow, an eighth of the open files left after the reserve (65504 with a hard
-    /// limit of 524288, 96 where the limit stays at 1024); within it, targets sharing an
-    /// address start as its budget allows.
+    /// sockets allow, usable / 8 (see --max-connections): 65504 with a hard limit of 524288,
+    /// 96 where the limit stays at 1024. Within it, targets whose start URLs share an address
+    /// start as its budget allows.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub parallel_targets: Option<u32>,
     /// Keep cookie values (and malformed headers verbatim) in the report; by default only a

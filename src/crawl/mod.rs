@@ -127,7 +127,8 @@ impl PageLoader for HttpPages {
 }
 
 /// Crawls targets; one per run, shared by all targets (one TLS configuration, one global bound
-/// on requests in flight); each session gets its own client and connection pool.
+/// on requests in flight, one budget per address, host or domain); each session gets its own
+/// client and connection pool.
 pub(crate) struct Crawler {
     client: reqwest::Client,
     tls: rustls::ClientConfig,
@@ -176,7 +177,8 @@ impl Crawler {
     /// [`RunLimiter::admit`]); the permit is held while it runs.
     pub(crate) async fn admit(&self, target: &Target) -> Option<tokio::sync::OwnedSemaphorePermit> {
         let delay = Duration::from_millis(target.settings.delay_ms);
-        self.politeness.admit(&target.url, delay).await
+        let concurrency = target.settings.concurrency;
+        self.politeness.admit(&target.url, delay, concurrency).await
     }
 
     /// A fresh session for `target`: its own cookie jar and politeness, as a new browser

@@ -140,12 +140,17 @@ impl RunLimiter {
     }
 
     /// Waits until the target starting at `start`, whose own pace is one request per `delay`
-    /// to its host, may start: at most `ceil(budget × delay) + 1` targets (at least 2) run at
-    /// once per key, the number whose full paces fill the key's budget, plus one for the idle
-    /// moments of each. More would only share the same budget more thinly, each taking longer,
-    /// until their `target_timeout_secs` cut them short; waiting here, their clocks have not
-    /// started. The permit is held while the target runs.
-    pub(crate) async fn admit(&self, start: &Url, delay: Duration) -> Option<OwnedSemaphorePermit> {
+    /// to its host with `concurrency` in flight, may start: at most `ceil(budget / pace) + 1`
+    /// targets run at once per key, the number whose full paces fill the key's budget, plus
+    /// one for the idle moments of each. More would only share the same budget more thinly,
+    /// each taking longer, until their `target_timeout_secs` cut them short; waiting here,
+    /// their clocks have not started. The permit is held while the target runs.
+    pub(crate) async fn admit(
+        &self,
+        start: &Url,
+        delay: Duration,
+        concurrency: usize,
+    ) -> Option<OwnedSemaphorePermit> {
         if self.period.is_zero() {
             return None;
         }
@@ -154,20 +159,34 @@ impl RunLimiter {
             let mut admissions = self.admissions.lock().unwrap_or_else(|p| p.into_inner());
             admissions
                 .entry(key)
-                .or_insert_with(|| Arc::new(Semaphore::new(self.targets_per_key(delay))))
+                .or_insert_with(|| {
+                    Arc::new(Semaphore::new(self.targets_per_key(delay, concurrency)))
+                })
                 .clone()
         };
         semaphore.acquire_owned().await.ok()
     }
 
-    /// How many targets of pace one request per `delay` fill one key's budget, plus one.
-    fn targets_per_key(&self, delay: Duration) -> usize {
-        let full_pace = self.politeness.max_requests_per_second_per_ip * delay.as_secs_f64();
+    /// How many targets at full pace fill one key's budget, plus one. A target's pace is one
+    /// request per `delay`, and at most `concurrency` requests per [`TYPICAL_RESPONSE`]: a
+    /// target without delay does not send a budget of 100,000 per second alone.
+    fn targets_per_key(&self, delay: Duration, concurrency: usize) -> usize {
+        let by_delay = if delay.is_zero() {
+            f64::INFINITY
+        } else {
+            1.0 / delay.as_secs_f64()
+        };
+        let by_latency = concurrency.max(1) as f64 / TYPICAL_RESPONSE.as_secs_f64();
+        let pace = by_delay.min(by_latency);
+        let filling = (self.politeness.max_requests_per_second_per_ip / pace).ceil();
         // A budget of 100,000/s at an hour's delay is 360 million: far beyond any list.
-        let filling = full_pace.ceil().min(1_000_000.0) as usize;
-        (filling + 1).max(2)
+        (filling.min(1_000_000.0) as usize + 1).max(2)
     }
 }
+
+/// How long a request typically takes on the web, to bound a target's pace when it has no
+/// delay of its own: 100 ms.
+const TYPICAL_RESPONSE: Duration = Duration::from_millis(100);
 
 #[cfg(test)]
 mod tests {
@@ -267,10 +286,17 @@ mod tests {
     fn targets_admitted_per_key_fill_the_budget() {
         let limiter = limiter(PolitenessKey::Ip, 10.0, &[]);
         // 10 requests/s at one request per 500 ms each: 5 targets fill it, plus one.
-        assert_eq!(limiter.targets_per_key(Duration::from_millis(500)), 6);
-        // A target without delay fills it alone; two run so that one's pauses are used.
-        assert_eq!(limiter.targets_per_key(Duration::ZERO), 2);
-        assert_eq!(limiter.targets_per_key(Duration::from_secs(3600)), 36_001);
+        assert_eq!(limiter.targets_per_key(Duration::from_millis(500), 2), 6);
+        // A target without delay fills it alone (2 in flight, ~20/s); two run so that one's
+        // pauses are used.
+        assert_eq!(limiter.targets_per_key(Duration::ZERO, 2), 2);
+        assert_eq!(
+            limiter.targets_per_key(Duration::from_secs(3600), 2),
+            36_001
+        );
+        // A budget lifted out of the way lets targets without delay all run.
+        let lifted = super::tests::limiter(PolitenessKey::Ip, 100_000.0, &[]);
+        assert_eq!(lifted.targets_per_key(Duration::ZERO, 2), 5001);
     }
 
     #[tokio::test(start_paused = true)]
