@@ -1,22 +1,31 @@
 //! Politeness at scale: 100 hosts crawled at once, each at most one request per `delay_ms`
 //! (a benchmark, not a test).
 //!
-//! `cargo bench --bench politeness` serves 100 small generated sites from one loopback server
-//! (host names `h0.test` … `h99.test`, each given to the binary with `--resolve`), 20 linked pages
-//! each, and audits them as 100 targets with `max_pages = 20`, `concurrency = 1`,
-//! `delay_ms = 100`, `--parallel-targets 100`, `--ignore-robots`. The server records every
-//! request it receives, per host and with its arrival time, so "requests per host" is what the
-//! sites really saw: the sitemap probe, the 20 pages and the charter probes after the crawl.
+//! `cargo bench --bench politeness` serves 100 small generated sites from one server listening
+//! on every address (host names `h0.test` … `h99.test`, each given to the binary with
+//! `--resolve` to an address of its own, 127.0.0.1 … 127.0.0.100), 20 linked pages each, and
+//! audits them as 100 targets with `max_pages = 20`, `concurrency = 1`, `delay_ms = 100`,
+//! `--ignore-robots` and otherwise the defaults: no `--parallel-targets`, no
+//! `--max-connections` (both derived from the open-files limit), the default budget of 10
+//! requests per second per address. The server records every request it receives, per host
+//! and with its arrival time, so "requests per host" is what the sites really saw: the sitemap
+//! probe, the 20 pages and the charter probes after the crawl.
 //!
 //! The ideal for one host is `(requests per host − 1) × delay`: the first request goes at once,
 //! every next one waits its turn. The bench prints the run's wall time against that ideal, the
 //! time the process takes before its first request and after its last one, each host's span
 //! (first to last request) against the ideal, the gaps between two requests to one host as the
-//! server saw them, and which gaps of the sequence run longest. A first run with `delay_ms = 0` measures
-//! the work that is not waiting (start-up, crawl, report). `BENCH_RUNS` (default 3) sets the
-//! number of runs at `BENCH_DELAY_MS` (default 100). A last run adds a 101st target, `slow.test`,
-//! served by a second server that takes 400 ms over every answer: the others must finish as
-//! early as without it.
+//! server saw them, and which gaps of the sequence run longest. A first run with `delay_ms = 0`
+//! measures the work that is not waiting (start-up, crawl, report). `BENCH_RUNS` (default 3)
+//! sets the number of runs at `BENCH_DELAY_MS` (default 100). A last run adds a 101st target,
+//! `slow.test` (on 127.0.0.101), served by a second server that takes 400 ms over every answer:
+//! the others must finish as early as without it.
+//!
+//! `BENCH_SCENARIO=one-address cargo bench --bench politeness` instead gives all 100 host
+//! names one address, 127.0.0.1, with `politeness_key = "ip"` and a budget of
+//! `BENCH_IP_BUDGET` requests per second (default 50): it prints the most requests the address
+//! saw within any second against that budget, and the run's time against the time the budget
+//! implies (requests / budget).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -24,6 +33,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use std::net::SocketAddr;
 
 use common::{Server, cookie_audit, site_dir};
 
@@ -46,7 +57,9 @@ fn main() {
     let pages: Arc<Vec<String>> = Arc::new((0..PAGES).map(page).collect());
     let log: Arc<Mutex<Vec<Seen>>> = Arc::new(Mutex::new(Vec::new()));
     let (served, seen) = (pages.clone(), log.clone());
-    let server = Server::start(move |host, path, _headers| {
+    // On every address, so that each host can have an address of its own on loopback.
+    let every_address = SocketAddr::from(([0, 0, 0, 0], 0));
+    let server = Server::start_at(every_address, move |host, path, _headers| {
         let at = Instant::now();
         seen.lock().unwrap().push(Seen {
             host: host.to_string(),
@@ -61,9 +74,18 @@ fn main() {
                 b"sessionid=0123456789abcdef; Path=/; HttpOnly",
             )],
         )
-    });
+    })
+    .expect("bind 0.0.0.0");
 
-    println!("politeness: {HOSTS} hosts × {PAGES} pages, concurrency = 1, every target at once");
+    if std::env::var("BENCH_SCENARIO").as_deref() == Ok("one-address") {
+        one_address(&server, &log, delay_ms, env("BENCH_IP_BUDGET", 50));
+        return;
+    }
+
+    println!(
+        "politeness: {HOSTS} hosts × {PAGES} pages on {HOSTS} addresses, concurrency = 1, \
+         default options"
+    );
     // The first run also warms the page cache for the binary; the second is the baseline.
     let _ = run(&server, &log, 0, None);
     let base = run(&server, &log, 0, None);
@@ -116,7 +138,8 @@ const SLOW_ANSWER: Duration = Duration::from_millis(400);
 /// A second server, for the host `slow.test`, that waits `answer_after` before each answer
 /// (without holding a thread, so it could serve many such hosts). Returns its port.
 fn slow_server(pages: Arc<Vec<String>>, answer_after: Duration) -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    // On every address: slow.test is given 127.0.0.101, an address of its own.
+    let listener = std::net::TcpListener::bind("0.0.0.0:0").expect("bind");
     listener.set_nonblocking(true).expect("nonblocking");
     let port = listener.local_addr().expect("addr").port();
     std::thread::spawn(move || {
@@ -301,12 +324,34 @@ impl Measured {
     }
 }
 
-/// One audit of the 100 hosts (and of `slow.test` on the port `slow`, if given).
+/// One audit of the 100 hosts (and of `slow.test` on the port `slow`, if given), each host on
+/// an address of its own.
 fn run(server: &Server, log: &Mutex<Vec<Seen>>, delay_ms: u64, slow: Option<u16>) -> Measured {
+    audit(server, log, delay_ms, slow, Addresses::OnePerHost, "")
+}
+
+/// Where the hosts' names lead.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Addresses {
+    /// `h{i}.test` to 127.0.0.{i + 1}.
+    OnePerHost,
+    /// Every host to 127.0.0.1.
+    Shared,
+}
+
+/// One audit of the 100 hosts under `[defaults]` plus `extra`.
+fn audit(
+    server: &Server,
+    log: &Mutex<Vec<Seen>>,
+    delay_ms: u64,
+    slow: Option<u16>,
+    addresses: Addresses,
+    extra: &str,
+) -> Measured {
     log.lock().unwrap().clear();
     let mut toml = format!(
         "[defaults]\nmax_pages = {PAGES}\nmax_depth = 50\nconcurrency = 1\n\
-         delay_ms = {delay_ms}\ntimeout_secs = 30\n"
+         delay_ms = {delay_ms}\ntimeout_secs = 30\n{extra}\n"
     );
     for h in 0..HOSTS {
         toml.push_str(&format!(
@@ -320,24 +365,22 @@ fn run(server: &Server, log: &Mutex<Vec<Seen>>, delay_ms: u64, slow: Option<u16>
         ));
     }
     let dir = site_dir(&toml);
-    let hosts: Vec<String> = (0..HOSTS).map(|h| format!("h{h}.test")).collect();
-    let mut argv = server.argv(
-        &[
-            "audit",
-            "--ignore-robots",
-            "-v",
-            // Room for every target at once, the slow one included.
-            "--parallel-targets",
-            &(HOSTS + 1).to_string(),
-            "--max-connections",
-            &(HOSTS + 1).to_string(),
-        ],
-        &hosts,
-    );
+    // The defaults: no --parallel-targets, no --max-connections.
+    let mut argv = common::args(&["audit", "--ignore-robots", "-v"]);
+    for h in 0..HOSTS {
+        let addr = match addresses {
+            Addresses::OnePerHost => format!("127.0.0.{}", h + 1),
+            Addresses::Shared => "127.0.0.1".to_string(),
+        };
+        argv.extend([
+            "--resolve".to_string(),
+            format!("h{h}.test:{}:{addr}", server.port),
+        ]);
+    }
     if let Some(port) = slow {
         argv.extend([
             "--resolve".to_string(),
-            format!("slow.test:{port}:127.0.0.1"),
+            format!("slow.test:{port}:127.0.0.101"),
         ]);
     }
 
@@ -393,4 +436,57 @@ fn run(server: &Server, log: &Mutex<Vec<Seen>>, delay_ms: u64, slow: Option<u16>
         exited,
         by_host,
     }
+}
+
+/// All 100 hosts on 127.0.0.1 with `politeness_key = "ip"` and a budget of `budget` requests
+/// per second: what the address saw, against what the budget allows.
+fn one_address(server: &Server, log: &Mutex<Vec<Seen>>, delay_ms: u64, budget: u64) {
+    println!(
+        "politeness: {HOSTS} hosts × {PAGES} pages on one address (127.0.0.1), \
+         politeness_key = \"ip\", max_requests_per_second_per_ip = {budget}, \
+         delay_ms = {delay_ms}, concurrency = 1, default options"
+    );
+    let extra = format!("politeness_key = \"ip\"\nmax_requests_per_second_per_ip = {budget}");
+    let measured = audit(server, log, delay_ms, None, Addresses::Shared, &extra);
+    let mut at: Vec<Instant> = measured.by_host.values().flatten().map(|s| s.at).collect();
+    at.sort();
+    let busiest = |width: Duration| {
+        at.iter()
+            .enumerate()
+            .map(|(i, start)| at[i..].iter().take_while(|t| **t - *start < width).count())
+            .max()
+            .unwrap_or(0)
+    };
+    let requests = at.len();
+    let implied = requests as f64 / budget as f64;
+    let span = (at[requests - 1] - at[0]).as_secs_f64();
+    println!(
+        "  {requests} requests; most within any 1 s: {} (budget {budget}, +1 for the first of \
+         a window); within any 100 ms: {}",
+        busiest(Duration::from_secs(1)),
+        busiest(Duration::from_millis(100))
+    );
+    println!(
+        "  wall {:.3} s; requests / budget = {implied:.3} s; wall / implied = {:.3}; \
+         first → last request {span:.3} s against (requests − 1) / budget = {:.3} s",
+        measured.wall.as_secs_f64(),
+        measured.wall.as_secs_f64() / implied,
+        (requests - 1) as f64 / budget as f64
+    );
+    let mut gaps: Vec<f64> = at
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_secs_f64() * 1000.0)
+        .collect();
+    gaps.sort_by(f64::total_cmp);
+    let pct = |p: f64| gaps[((gaps.len() - 1) as f64 * p) as usize];
+    println!(
+        "  gaps between two requests to the address (ms): min {:.1}, p1 {:.1}, median {:.1}, \
+         p99 {:.1}, max {:.1}; the budget's spacing {:.1}",
+        pct(0.0),
+        pct(0.01),
+        pct(0.5),
+        pct(0.99),
+        pct(1.0),
+        1000.0 / budget as f64
+    );
 }

@@ -14,20 +14,29 @@
 //! `http://stats.tracker.test:PORT/p.gif` that sets `_pk_id.1.abcd` for 13 months. Every HTML
 //! response sets `sessionid`, `csrftoken` and `django_language`; robots.txt disallows `/api/`;
 //! `/sitemap.xml` is missing. The crawl uses `max_pages = 30`, `delay_ms = 0`, the default
-//! `concurrency`, `--parallel-targets` and `--max-connections`.
+//! `concurrency`, `--parallel-targets` and `--max-connections` (derived from the open-files
+//! limit), and a budget per address lifted out of the way (this run measures the machine).
+//!
+//! The server listens on every address, and the portals are spread over `BENCH_ADDRESSES`
+//! loopback addresses (default: one per host name; 127.1.x.y), the tracker on one of its own
+//! (127.2.0.1), so that the budget per address (`politeness_key = "ip"`, the default) meets
+//! what it would on the web: each portal its own address, or many on a few shared ones as
+//! Opendatasoft serves them (`BENCH_ADDRESSES=4`).
 //!
 //! It prints wall time, pages per second, the binary's peak RSS, targets audited and the
 //! report's size, after checking that every target was audited with 30 pages, its charter read
-//! and its four cookies found. `BENCH_POLITE=1` adds a second run at the default politeness
-//! (`delay_ms = 500`), after printing an estimate of how long it will take.
-//! `BENCH_PARALLEL_TARGETS` (default 64, the binary's default) sets `--parallel-targets`.
+//! and its four cookies found. `BENCH_POLITE=1` adds a second run with every default
+//! (`delay_ms = 500`, 10 requests per second per address), after printing an estimate of how
+//! long it will take: the longest of a target's own pace and of the busiest address's requests
+//! at its budget. `BENCH_PARALLEL_TARGETS` sets `--parallel-targets` (default: not given).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use common::{Server, args, cookie_audit, html, redirect, request_port, site_dir};
@@ -59,11 +68,19 @@ fn main() {
 
     let site = Arc::new(Site::generate());
     let requests = Arc::new(AtomicU64::new(0));
-    let (served, counter) = (site.clone(), requests.clone());
-    let server = Server::start(move |host, path, headers| {
+    let per_host: Arc<Mutex<HashMap<String, u64>>> = Arc::default();
+    let (served, counter, hosts_seen) = (site.clone(), requests.clone(), per_host.clone());
+    let every_address = SocketAddr::from(([0, 0, 0, 0], 0));
+    let server = Server::start_at(every_address, move |host, path, headers| {
         counter.fetch_add(1, Ordering::Relaxed);
+        *hosts_seen
+            .lock()
+            .unwrap()
+            .entry(host.to_string())
+            .or_default() += 1;
         served.answer(host, path, &request_port(headers))
-    });
+    })
+    .expect("bind 0.0.0.0");
 
     // Targets named by host name; a host listed twice (with another path) gets a suffix.
     let mut names = HashSet::new();
@@ -83,42 +100,75 @@ fn main() {
     let mut resolved: Vec<&str> = hosts.iter().map(String::as_str).collect();
     resolved.sort_unstable();
     resolved.dedup();
-    resolved.push(TRACKER);
-    // How many targets run at once (the binary's default is 64).
-    let parallel: usize = std::env::var("BENCH_PARALLEL_TARGETS")
+    // Each host name's address: the names spread round-robin over `addresses` of them.
+    let addresses = std::env::var("BENCH_ADDRESSES")
         .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64);
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(resolved.len())
+        .clamp(1, 40_000);
+    let mut address_of: HashMap<String, String> = resolved
+        .iter()
+        .enumerate()
+        .map(|(i, host)| {
+            let k = i % addresses;
+            (
+                host.to_string(),
+                format!("127.1.{}.{}", k / 200, k % 200 + 1),
+            )
+        })
+        .collect();
+    address_of.insert(TRACKER.to_string(), "127.2.0.1".to_string());
     let mut argv = args(&["audit", "-v", "--out", "reports"]);
-    argv.extend(["--parallel-targets".to_string(), parallel.to_string()]);
-    argv.extend(server.resolve_args(&resolved));
+    if let Ok(parallel) = std::env::var("BENCH_PARALLEL_TARGETS") {
+        argv.extend(["--parallel-targets".to_string(), parallel]);
+    }
+    for (host, addr) in &address_of {
+        argv.extend([
+            "--resolve".to_string(),
+            format!("{host}:{}:{addr}", server.port),
+        ]);
+    }
     println!(
-        "portals: {} targets ({} host names) from ../shared/data/opendatasoft-portals.txt, \
-         {} pages of ~{} KB each served per host",
+        "portals: {} targets ({} host names on {addresses} addresses, the tracker on its own) \
+         from ../shared/data/opendatasoft-portals.txt, {} pages of ~{} KB each served per host",
         hosts.len(),
-        resolved.len() - 1,
+        resolved.len(),
         CONTENT_PAGES + 3,
         PAGE_BYTES / 1024
     );
 
     let fast = run(
-        &format!("[defaults]\nmax_pages = {MAX_PAGES}\ndelay_ms = 0\n{toml_targets}"),
+        &format!(
+            "[defaults]\nmax_pages = {MAX_PAGES}\ndelay_ms = 0\n\
+             max_requests_per_second_per_ip = 100000\n{toml_targets}"
+        ),
         &argv,
         &requests,
         hosts.len(),
     );
-    fast.print("delay_ms = 0");
+    fast.print("delay_ms = 0, no budget per address");
 
     if std::env::var_os("BENCH_POLITE").is_some() {
         // At the default 500 ms per host, a target takes (its requests to its own host − 1) ×
-        // 0.5 s (the pixel goes to another host), and `parallel` targets run at once.
+        // 0.5 s (the pixel goes to another host), every target at once; an address takes its
+        // requests / 10 s at the default budget; the longer of the two bounds the run.
         let own_host = fast.requests as f64 / hosts.len() as f64 - 1.0;
-        let waves = hosts.len().div_ceil(parallel);
+        let mut per_address: HashMap<&str, u64> = HashMap::new();
+        for (host, count) in per_host.lock().unwrap().iter() {
+            *per_address.entry(address_of[host].as_str()).or_default() += count;
+        }
+        let (busiest, most) = per_address
+            .iter()
+            .max_by_key(|(_, count)| **count)
+            .map(|(addr, count)| (addr.to_string(), *count))
+            .expect("requests");
         println!(
-            "estimate at delay_ms = 500: {own_host:.0} requests per target to its own host → \
-             {:.1} s per target × {waves} waves of {parallel} targets ≈ {:.0} s",
+            "estimate with defaults: {own_host:.0} requests per target to its own host → {:.1} s \
+             per target; the busiest address, {busiest}, takes {most} requests → {:.1} s at 10/s; \
+             run ≈ {:.0} s",
             (own_host - 1.0) * 0.5,
-            (own_host - 1.0) * 0.5 * waves as f64
+            most as f64 / 10.0,
+            ((own_host - 1.0) * 0.5).max(most as f64 / 10.0)
         );
         let polite = run(
             &format!("[defaults]\nmax_pages = {MAX_PAGES}\n{toml_targets}"),
@@ -126,7 +176,7 @@ fn main() {
             &requests,
             hosts.len(),
         );
-        polite.print("delay_ms = 500 (default)");
+        polite.print("defaults (delay_ms = 500, 10 requests/s per address)");
     }
 }
 

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::audit::rules::DEFAULT_LIFETIME_LIMIT_DAYS;
 use crate::crawl::fetch::ResolveRule;
-use crate::types::{Engine, Severity};
+use crate::types::{Engine, MAX_REQUESTS_PER_SECOND_PER_IP, PolitenessKey, Severity};
 
 /// Audits the cookies websites set against the cookie charters they publish.
 #[derive(Debug, Parser)]
@@ -185,9 +185,22 @@ pub(super) struct AuditArgs {
     /// Fetch pages even where robots.txt disallows them.
     #[arg(long)]
     pub ignore_robots: bool,
-    /// Requests in flight over all targets together.
-    #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
-    pub max_connections: u32,
+    /// Requests in flight over all targets together. Default: usable / 2, where usable is the
+    /// open-files limit (the soft one, raised to the hard one at start) less min(256, limit / 4)
+    /// kept for the run's own files and Chromium's pipes; at most 65536. That is 65536 with a
+    /// hard limit of 524288 (systemd) or 1048576 (Docker), 384 where the limit stays at 1024.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub max_connections: Option<u32>,
+    /// What the run-wide budget (--max-requests-per-second-per-ip) is counted per: the IP
+    /// address a request goes to, its host name, or its registrable domain. Overrides
+    /// politeness_key of targets.toml's [defaults] (default: ip).
+    #[arg(long, value_enum, value_name = "KEY")]
+    pub politeness_key: Option<PolitenessKeyArg>,
+    /// At most this many requests per second to one address (or host, or domain, see
+    /// --politeness-key), over all targets together; decimals allowed (0.5 is one every 2 s).
+    /// Overrides max_requests_per_second_per_ip of targets.toml's [defaults] (default: 10).
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub max_requests_per_second_per_ip: Option<f64>,
     /// Also know the cookies of the Open Cookie Database (its CSV file).
     #[arg(long, value_name = "CSV")]
     pub cookie_db: Option<PathBuf>,
@@ -200,9 +213,12 @@ pub(super) struct AuditArgs {
     /// Report cookies living longer than this many days (the CNIL's 13 months by default).
     #[arg(long, default_value_t = DEFAULT_LIFETIME_LIMIT_DAYS, value_name = "DAYS", value_parser = clap::value_parser!(u64).range(1..=36_500))]
     pub lifetime_limit_days: u64,
-    /// Targets audited at the same time (the others wait their turn).
-    #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub parallel_targets: u32,
+    /// Targets audited at the same time (the others wait their turn). Default: every target the
+    /// sockets allow, usable / 8 (see --max-connections): 65504 with a hard limit of 524288,
+    /// 96 where the limit stays at 1024. Within it, targets whose start URLs share an address
+    /// start as its budget allows.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub parallel_targets: Option<u32>,
     /// Keep cookie values (and malformed headers verbatim) in the report; by default only a
     /// value's length is kept. The report says so in its header.
     #[arg(long)]
@@ -224,6 +240,42 @@ impl From<EngineArg> for Engine {
             EngineArg::Http => Engine::Http,
             EngineArg::Browser => Engine::Browser,
         }
+    }
+}
+
+/// `--politeness-key`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolitenessKeyArg {
+    /// The IP address the host name resolves to (`--resolve` rules first).
+    Ip,
+    /// The host name.
+    Host,
+    /// The registrable domain (Public Suffix List).
+    Domain,
+}
+
+impl From<PolitenessKeyArg> for PolitenessKey {
+    fn from(arg: PolitenessKeyArg) -> PolitenessKey {
+        match arg {
+            PolitenessKeyArg::Ip => PolitenessKey::Ip,
+            PolitenessKeyArg::Host => PolitenessKey::Host,
+            PolitenessKeyArg::Domain => PolitenessKey::Domain,
+        }
+    }
+}
+
+/// `--max-requests-per-second-per-ip`: a number above 0, at most the config's own limit.
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let rate: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of requests per second, e.g. 10 or 0.5"))?;
+    if rate.is_finite() && rate > 0.0 && rate <= MAX_REQUESTS_PER_SECOND_PER_IP {
+        Ok(rate)
+    } else {
+        Err(format!(
+            "`{s}` must be above 0 and at most {MAX_REQUESTS_PER_SECOND_PER_IP} requests per second"
+        ))
     }
 }
 

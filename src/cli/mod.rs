@@ -10,6 +10,7 @@ mod args;
 mod commands;
 mod exit;
 mod identity;
+mod limits;
 mod output;
 mod signals;
 

@@ -9,6 +9,7 @@
 
 mod consent;
 mod error;
+mod run;
 mod section;
 mod settings;
 mod source;
@@ -18,6 +19,8 @@ mod values;
 mod walk;
 
 use std::path::Path;
+
+use crate::types::Politeness;
 
 pub(crate) use error::ConfigError;
 pub(crate) use targets_list::parse_targets_list;
@@ -51,14 +54,18 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     parse_document(text, path, true, false)
 }
 
-/// Only the `[defaults]` of a `targets.toml`, for a run whose targets come from a
-/// `--targets-list`; its `[[target]]` blocks, if any, are still checked, then left out.
+/// Only the `[defaults]` of a `targets.toml` (its crawl settings and the run-wide politeness),
+/// for a run whose targets come from a `--targets-list`; its `[[target]]` blocks, if any, are
+/// still checked, then left out.
 ///
 /// # Errors
 ///
 /// The first problem found, as `load` would report it.
-pub(crate) fn parse_defaults_only(text: &str, path: &Path) -> Result<CrawlSettings, ConfigError> {
-    parse_document(text, path, false, false).map(|config| config.defaults)
+pub(crate) fn parse_defaults_only(
+    text: &str,
+    path: &Path,
+) -> Result<(CrawlSettings, Politeness), ConfigError> {
+    parse_document(text, path, false, false).map(|config| (config.defaults, config.politeness))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use url::Url;
 
-use crate::types::{Engine, Jurisdiction};
+use crate::types::{Engine, Jurisdiction, Politeness};
 
 /// Sent when a config does not set `user_agent`, so site operators can tell
 /// the audit apart from real visitors and find out what it is.
@@ -116,11 +116,14 @@ pub(crate) struct Target {
 }
 
 /// A fully checked `targets.toml`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Config {
     /// The `[defaults]` section completed with the built-in defaults; kept for
     /// reports that show which settings were in force.
     pub defaults: CrawlSettings,
+    /// The run-wide politeness of `[defaults]` (`politeness_key`,
+    /// `max_requests_per_second_per_ip`), shared by every target.
+    pub politeness: Politeness,
     /// Targets in file order, each with its settings resolved.
     pub targets: Vec<Target>,
 }

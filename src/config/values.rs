@@ -9,7 +9,7 @@ use toml::Spanned;
 use toml::de::DeValue;
 use url::Url;
 
-use crate::types::{Engine, Jurisdiction};
+use crate::types::{Engine, Jurisdiction, PolitenessKey};
 
 use super::error::{ConfigError, closest};
 use super::source::{Source, Value};
@@ -78,6 +78,13 @@ pub(super) trait Keyword: Copy + 'static {
 
 impl Keyword for Engine {
     const ALL: &'static [Self] = &[Self::Http, Self::Browser];
+    fn spelling(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Keyword for PolitenessKey {
+    const ALL: &'static [Self] = &[Self::Ip, Self::Host, Self::Domain];
     fn spelling(self) -> &'static str {
         self.as_str()
     }

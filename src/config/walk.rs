@@ -8,10 +8,11 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 use url::Url;
 
-use crate::types::Jurisdiction;
+use crate::types::{Jurisdiction, Politeness};
 
 use super::consent::CONSENT_KEYS;
 use super::error::ConfigError;
+use super::run::{RUN_KEYS, apply_run_setting, not_per_target};
 use super::section::{Section, unknown_key};
 use super::settings::{SETTINGS_KEYS, apply_setting};
 use super::source::{Key, Source, Value, in_file_order, key_name};
@@ -40,28 +41,39 @@ pub(super) fn parse_document(
             _ => return Err(not_allowed(&src, key, Section::TopLevel)),
         }
     }
-    let defaults = defaults.unwrap_or_default();
+    let (defaults, politeness) = defaults.unwrap_or_default();
     let targets = if targets.is_none() && !targets_required {
         Vec::new()
     } else {
         parse_targets(&src, targets, &defaults)?
     };
-    Ok(Config { defaults, targets })
+    Ok(Config {
+        defaults,
+        politeness,
+        targets,
+    })
 }
 
-fn parse_defaults(src: &Source<'_>, value: &Value<'_>) -> Result<CrawlSettings, ConfigError> {
+fn parse_defaults(
+    src: &Source<'_>,
+    value: &Value<'_>,
+) -> Result<(CrawlSettings, Politeness), ConfigError> {
     let DeValue::Table(table) = value.get_ref() else {
         return Err(src
             .error_at(value.span(), "`defaults` must be a table")
             .with_help("write a [defaults] section, e.g. [defaults] followed by max_pages = 30"));
     };
     let mut settings = CrawlSettings::default();
+    let mut politeness = Politeness::default();
     for (key, value) in in_file_order(table) {
-        if !apply_setting(src, &mut settings, key_name(key), value)? {
+        let name = key_name(key);
+        if !apply_setting(src, &mut settings, name, value)?
+            && !apply_run_setting(src, &mut politeness, name, value)?
+        {
             return Err(not_allowed(src, key, Section::Defaults));
         }
     }
-    Ok(settings)
+    Ok((settings, politeness))
 }
 
 fn parse_targets(
@@ -144,6 +156,7 @@ fn parse_target(
             "charter" => keys.charter = Some(charter(src, value)?),
             "start" => keys.start = Some(value),
             "jurisdiction" => keys.jurisdiction = Some(keyword(src, "jurisdiction", value)?),
+            other if RUN_KEYS.contains(&other) => return Err(not_per_target(src, key, section)),
             other => {
                 if !apply_setting(src, &mut settings, other, value)? {
                     return Err(not_allowed(src, key, section));
@@ -193,7 +206,7 @@ fn not_allowed(src: &Source<'_>, key: &Key<'_>, section: Section<'_>) -> ConfigE
 fn allowed_keys(section: Section<'_>) -> Vec<&'static str> {
     match section {
         Section::TopLevel => TOP_LEVEL_KEYS.to_vec(),
-        Section::Defaults => SETTINGS_KEYS.to_vec(),
+        Section::Defaults => [SETTINGS_KEYS, RUN_KEYS].concat(),
         Section::Target { .. } => [TARGET_ONLY_KEYS, SETTINGS_KEYS].concat(),
         Section::Consent => CONSENT_KEYS.to_vec(),
     }
@@ -206,6 +219,7 @@ fn home_of(section: Section<'_>, key: &str) -> Option<&'static str> {
     let is_target_only = TARGET_ONLY_KEYS.contains(&key);
     match section {
         Section::TopLevel if is_setting => Some("[defaults] or a [[target]]"),
+        Section::TopLevel if RUN_KEYS.contains(&key) => Some("[defaults]"),
         Section::TopLevel | Section::Defaults if is_target_only => Some("a [[target]]"),
         _ => None,
     }

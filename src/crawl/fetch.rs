@@ -19,6 +19,7 @@ use url::Url;
 
 use super::guard::{AddressPolicy, GuardedResolver, TargetGuard, refusal_in};
 
+use super::politeness::RunLimiter;
 use super::rate_limit::HostLimiter;
 use crate::cookie::{SetCookie, value_bytes};
 
@@ -218,6 +219,7 @@ pub(crate) struct Fetcher {
     guard: TargetGuard,
     jar: Mutex<CookieStore>,
     limiter: HostLimiter,
+    run: std::sync::Arc<RunLimiter>,
     connections: std::sync::Arc<Semaphore>,
     headers: HeaderMap,
     timeout: Duration,
@@ -239,10 +241,12 @@ pub(crate) struct FetchSettings {
 }
 
 impl Fetcher {
-    /// A fetcher with a fresh cookie jar, as a browser with a new profile.
+    /// A fetcher with a fresh cookie jar, as a browser with a new profile; `run` is the run's
+    /// budget per address (or host, or domain), `connections` its bound on requests in flight.
     pub(crate) fn new(
         client: reqwest::Client,
         guard: TargetGuard,
+        run: std::sync::Arc<RunLimiter>,
         connections: std::sync::Arc<Semaphore>,
         settings: &FetchSettings,
     ) -> Fetcher {
@@ -263,6 +267,7 @@ impl Fetcher {
             guard,
             jar: Mutex::new(CookieStore::new()),
             limiter: HostLimiter::new(settings.delay),
+            run,
             connections,
             headers,
             timeout: settings.timeout,
@@ -284,14 +289,27 @@ impl Fetcher {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Waits for `url`'s host's turn under the target's delay, then for one of the run's
-    /// connection slots, held until the returned permit is dropped: another engine's page load
-    /// obeys the same politeness as a request of this fetcher.
+    /// Waits for `url`'s host's turn under the target's delay, then for its turn under the
+    /// run's budget per address (or host, or domain), then for one of the run's connection
+    /// slots, held until the returned permit is dropped: another engine's page load obeys the
+    /// same politeness as a request of this fetcher. `None` when the run is shutting down.
     pub(crate) async fn turn(&self, url: &Url) -> Option<tokio::sync::OwnedSemaphorePermit> {
         if let Some(host) = url.host_str() {
             self.limiter.wait(host).await;
         }
-        self.connections.clone().acquire_owned().await.ok()
+        self.run.wait(url).await;
+        match self.connections.clone().try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            Err(tokio::sync::TryAcquireError::Closed) => None,
+            Err(tokio::sync::TryAcquireError::NoPermits) => {
+                let permit = self.connections.clone().acquire_owned().await.ok()?;
+                // The turn passed while every connection was busy: going now could put this
+                // request right behind the next one's turn on the same address. A fresh turn,
+                // taken while holding the slot, keeps the spacing the server sees.
+                self.run.wait(url).await;
+                Some(permit)
+            }
+        }
     }
 
     /// Fetches `url`, following redirects, recording every `Set-Cookie`.
@@ -369,14 +387,10 @@ impl Fetcher {
             self.guard.refused.record(url.as_str(), refused.to_string());
             return Err(FetchError::Refused(refused.to_string()));
         }
-        if let Some(host) = url.host_str() {
-            self.limiter.wait(host).await;
-        }
         let _permit = self
-            .connections
-            .acquire()
+            .turn(url)
             .await
-            .map_err(|_| FetchError::Transport("the run is shutting down".into()))?;
+            .ok_or_else(|| FetchError::Transport("the run is shutting down".into()))?;
         let mut request = self
             .client
             .get(url.clone())

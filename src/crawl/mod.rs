@@ -12,6 +12,7 @@ pub(crate) mod fetch;
 pub(crate) mod frontier;
 pub(crate) mod guard;
 mod outcome;
+pub(crate) mod politeness;
 pub(crate) mod rate_limit;
 pub(crate) mod robots;
 pub(crate) mod stop;
@@ -28,11 +29,13 @@ use url::Url;
 use crate::config::Target;
 use crate::cookie::{SetCookie, Sighting, cookie_sightings};
 use crate::site::Site;
+use crate::types::Politeness;
 
 use extract::PageRefs;
 use fetch::{BodyPolicy, FetchError, FetchSettings, Fetched, Fetcher, ResolveRule};
 use frontier::Frontier;
 use guard::{AddressPolicy, TargetGuard};
+use politeness::RunLimiter;
 use robots::{RobotsCache, RobotsRules};
 use stop::{Stop, StopReason};
 
@@ -124,11 +127,13 @@ impl PageLoader for HttpPages {
 }
 
 /// Crawls targets; one per run, shared by all targets (one TLS configuration, one global bound
-/// on requests in flight); each session gets its own client and connection pool.
+/// on requests in flight, one budget per address, host or domain); each session gets its own
+/// client and connection pool.
 pub(crate) struct Crawler {
     client: reqwest::Client,
     tls: rustls::ClientConfig,
     resolve: Vec<ResolveRule>,
+    politeness: Arc<RunLimiter>,
     connections: Arc<Semaphore>,
     respect_robots: bool,
 }
@@ -146,20 +151,34 @@ pub(crate) enum CrawlerError {
 
 impl Crawler {
     /// A crawler connecting through `resolve` overrides, with at most `max_connections`
-    /// requests in flight over all targets.
+    /// requests in flight over all targets, and the requests of all targets to one address (or
+    /// host, or domain) spaced as `politeness` says.
     pub(crate) fn new(
         resolve: &[ResolveRule],
         max_connections: usize,
         respect_robots: bool,
+        politeness: Politeness,
     ) -> Result<Crawler, CrawlerError> {
         let tls = fetch::tls_config()?;
         Ok(Crawler {
             client: fetch::build_client(resolve, &tls, None)?,
             tls,
             resolve: resolve.to_vec(),
+            politeness: Arc::new(RunLimiter::new(
+                politeness,
+                resolve.iter().map(|rule| (rule.host.clone(), rule.addr)),
+            )),
             connections: Arc::new(Semaphore::new(max_connections.max(1))),
             respect_robots,
         })
+    }
+
+    /// Waits until `target` may start under the run's budget on its start URL's key (see
+    /// [`RunLimiter::admit`]); the permit is held while it runs.
+    pub(crate) async fn admit(&self, target: &Target) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let delay = Duration::from_millis(target.settings.delay_ms);
+        let concurrency = target.settings.concurrency;
+        self.politeness.admit(&target.url, delay, concurrency).await
     }
 
     /// A fresh session for `target`: its own cookie jar and politeness, as a new browser
@@ -231,6 +250,7 @@ impl Crawler {
         Arc::new(Fetcher::new(
             client,
             guard,
+            self.politeness.clone(),
             self.connections.clone(),
             &FetchSettings {
                 user_agent: settings.user_agent.clone(),

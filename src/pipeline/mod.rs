@@ -21,7 +21,8 @@ use crate::crawl::fetch::ResolveRule;
 use crate::crawl::stop::{Stop, StopReason};
 use crate::crawl::{Crawler, CrawlerError, Progress};
 use crate::types::{
-    Charter, Engine, Report, Run, SCHEMA_VERSION, TargetReport, TargetStatus, Tool, Totals,
+    Charter, Engine, Politeness, Report, Run, RunPoliteness, SCHEMA_VERSION, TargetReport,
+    TargetStatus, Tool, Totals,
 };
 use target::{Crawled, Evidence, TargetRun, target_report, visit_target};
 
@@ -34,6 +35,8 @@ pub(crate) struct AuditOptions {
     pub respect_robots: bool,
     /// Requests in flight over all targets.
     pub max_connections: usize,
+    /// The run-wide budget per address (or host, or domain), shared by every target.
+    pub politeness: Politeness,
     /// The engine named on the command line, for the report header.
     pub engine: Engine,
     /// Known cookies, for the purposes the rules need.
@@ -44,7 +47,9 @@ pub(crate) struct AuditOptions {
     /// the run's own).
     pub browser: BrowserOptions,
     /// Targets audited at the same time; the others wait their turn. With `max_connections`
-    /// this bounds the sockets and memory of a run whatever the length of the list.
+    /// this bounds the sockets and memory of a run whatever the length of the list. Within it,
+    /// a target also waits while its start URL's address already has as many targets running
+    /// as its budget keeps busy.
     pub parallel_targets: usize,
     /// Keep cookie values in the report (`--record-values`).
     pub record_values: bool,
@@ -78,6 +83,7 @@ pub(crate) async fn audit(
         &options.resolve,
         options.max_connections,
         options.respect_robots,
+        options.politeness,
     )?);
     // One browser for the whole run, started only when a target needs it.
     let chromium = if targets.iter().any(|t| t.settings.engine == Engine::Browser) {
@@ -138,6 +144,15 @@ async fn audit_targets(
         let browser_turns = browser_turns.clone();
         let task = tasks.spawn(async move {
             let _slot = slot;
+            // Waiting for the address's budget before the target's clock starts: a target
+            // that shares it with many others is not cut short by its target_timeout_secs.
+            let _admitted = tokio::select! {
+                biased;
+                () = interrupt.cancelled() => {
+                    return (index, not_started(&target, StopReason::Interrupted));
+                }
+                admitted = crawler.admit(&target) => admitted,
+            };
             let _browser_turn = if target.settings.engine == Engine::Browser {
                 tokio::select! {
                     biased;
@@ -265,6 +280,12 @@ fn assemble_report(
             partial: options.interrupt.is_cancelled(),
             interrupted_by: None,
             values_recorded: options.record_values,
+            politeness: Some(RunPoliteness {
+                key: options.politeness.key,
+                max_requests_per_second_per_ip: options.politeness.max_requests_per_second_per_ip,
+                parallel_targets: u32::try_from(options.parallel_targets).unwrap_or(u32::MAX),
+                max_connections: u32::try_from(options.max_connections).unwrap_or(u32::MAX),
+            }),
             sharding: Default::default(),
         },
         totals: Totals::of(&targets),

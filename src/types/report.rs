@@ -7,7 +7,7 @@ use super::consent::ConsentChoice;
 use super::diff::ReportDiff;
 use super::finding::{Finding, SeverityCounts};
 use super::observed::{MalformedSetCookie, ObservedCookie, Phase, StorageEntry};
-use super::settings::{Engine, Jurisdiction};
+use super::settings::{Engine, Jurisdiction, PolitenessKey};
 
 /// The version of this shape; raised on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -51,7 +51,7 @@ impl Tool {
 }
 
 /// When and how the run happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
     /// The run's identifier, also the name of its folder under `reports/`.
     pub id: String,
@@ -69,10 +69,28 @@ pub struct Run {
     /// True when cookie values were recorded (`--record-values`): the report then holds them.
     #[serde(default)]
     pub values_recorded: bool,
+    /// How politely the run went: the run-wide budget per key and the bounds in force. Absent
+    /// from reports written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub politeness: Option<RunPoliteness>,
     /// Which run of shards this report belongs to, and which part of it (flattened: its fields
     /// are `run.batch`, `run.config_hash`, `run.shard`, `run.merged`).
     #[serde(flatten)]
     pub sharding: RunSharding,
+}
+
+/// The politeness and parallelism a run had, as resolved (command line over `targets.toml`,
+/// defaults derived from the machine's open-files limit).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RunPoliteness {
+    /// What the budget is counted per: `ip`, `host` or `domain`.
+    pub key: PolitenessKey,
+    /// At most this many requests per second to one key, over all targets.
+    pub max_requests_per_second_per_ip: f64,
+    /// Targets audited at once (`--parallel-targets`, or derived).
+    pub parallel_targets: u32,
+    /// Requests in flight over all targets (`--max-connections`, or derived).
+    pub max_connections: u32,
 }
 
 /// What `merge` checks before joining reports: that they are shards of one run, each once.

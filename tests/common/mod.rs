@@ -32,6 +32,23 @@ impl Server {
         handler: impl Fn(&str, &str, &HeaderMap) -> Response<Body> + Send + Sync + 'static,
     ) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        Server::serve(listener, handler)
+    }
+
+    /// The same on `addr` (another loopback address such as 127.0.0.2, a given port, or
+    /// 0.0.0.0 for every address); `None` when it cannot be bound (the port is taken).
+    pub fn start_at(
+        addr: SocketAddr,
+        handler: impl Fn(&str, &str, &HeaderMap) -> Response<Body> + Send + Sync + 'static,
+    ) -> Option<Server> {
+        let listener = TcpListener::bind(addr).ok()?;
+        Some(Server::serve(listener, handler))
+    }
+
+    fn serve(
+        listener: TcpListener,
+        handler: impl Fn(&str, &str, &HeaderMap) -> Response<Body> + Send + Sync + 'static,
+    ) -> Server {
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().expect("addr").port();
         let handler: Arc<Handler> = Arc::new(handler);

@@ -13,6 +13,7 @@ use crate::browser::autoconsent::Autoconsent;
 use crate::cli::args::{AuditArgs, Shard};
 use crate::cli::exit::{EXIT_ALL_FAILED, EXIT_FINDINGS, EXIT_OK, Failure, Outcome};
 use crate::cli::identity::Identity;
+use crate::cli::limits::{derived_bounds, open_files_limit};
 use crate::cli::output::{self, outln, say};
 use crate::cli::signals::{Signal, Signals};
 use crate::config::{self, CrawlSettings, Target};
@@ -22,12 +23,29 @@ use crate::report::Publish;
 use crate::report::diff;
 use crate::report::load::load_report;
 use crate::report::render::text::enum_word;
-use crate::types::{Engine, Report, Severity};
+use crate::types::{Engine, Politeness, Report, Severity};
 
 /// Audits the targets, writes the reports, prints the summary; the exit code says how it went.
 pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
     raise_open_files_limit();
-    let (mut targets, positions, identity) = load_targets(&args).map_err(Failure::usage)?;
+    let (derived_parallel, derived_connections) = derived_bounds(open_files_limit());
+    let parallel_targets = args.parallel_targets.unwrap_or(derived_parallel);
+    let max_connections = args.max_connections.unwrap_or(derived_connections);
+    let (mut targets, positions, identity, mut politeness) =
+        load_targets(&args).map_err(Failure::usage)?;
+    if let Some(key) = args.politeness_key {
+        politeness.key = key.into();
+    }
+    if let Some(rate) = args.max_requests_per_second_per_ip {
+        politeness.max_requests_per_second_per_ip = rate;
+    }
+    tracing::info!(
+        parallel_targets,
+        max_connections,
+        politeness_key = %politeness.key,
+        max_requests_per_second_per_ip = politeness.max_requests_per_second_per_ip,
+        "bounds of the run"
+    );
     if let Some(engine) = args.engine {
         for target in &mut targets {
             target.settings.engine = engine.into();
@@ -71,7 +89,8 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
     let options = AuditOptions {
         resolve: args.resolve.clone(),
         respect_robots: !args.ignore_robots,
-        max_connections: args.max_connections as usize,
+        max_connections: max_connections as usize,
+        politeness,
         engine,
         catalog: std::sync::Arc::new(catalog),
         lifetime_limit_seconds: args.lifetime_limit_days * crate::duration::DAY,
@@ -82,7 +101,7 @@ pub(crate) fn run(args: AuditArgs, bars: Option<Arc<output::Bars>>) -> Outcome {
             autoconsent,
             max_tabs: args.max_tabs.map_or(0, |n| n as usize),
         },
-        parallel_targets: args.parallel_targets as usize,
+        parallel_targets: parallel_targets as usize,
         record_values: args.record_values,
         progress: bars
             .clone()
@@ -300,37 +319,47 @@ fn load_autoconsent(
     }
 }
 
-/// The targets to audit, their positions in the targets file, and the run's identity.
-fn load_targets(args: &AuditArgs) -> Result<(Vec<Target>, Vec<usize>, Identity), String> {
+/// The targets to audit, their positions in the targets file, the run's identity, and the
+/// politeness of the targets file's `[defaults]`.
+fn load_targets(
+    args: &AuditArgs,
+) -> Result<(Vec<Target>, Vec<usize>, Identity, Politeness), String> {
     let shard = shard_of(
         args.shard,
         args.shards,
         std::env::var("JOB_COMPLETION_INDEX").ok(),
     )?;
-    let targets = read_targets(args, shard)?;
+    let (targets, politeness) = read_targets(args, shard)?;
     let identity = Identity::of(args, shard)?;
     let (positions, targets) = targets.into_iter().unzip();
-    Ok((targets, positions, identity))
+    Ok((targets, positions, identity, politeness))
 }
 
-fn read_targets(args: &AuditArgs, shard: Option<Shard>) -> Result<Vec<(usize, Target)>, String> {
+/// The targets (each with its index in the file) and the run-wide politeness.
+type ReadTargets = (Vec<(usize, Target)>, Politeness);
+
+fn read_targets(args: &AuditArgs, shard: Option<Shard>) -> Result<ReadTargets, String> {
     let Some(list) = &args.targets_list else {
         let config = config::load(&args.targets).map_err(|e| e.to_string())?;
         warn_unused_rules(&args.resolve, &config.targets);
-        return select_targets(config.targets, &args.only, shard, &args.targets);
+        let selected = select_targets(config.targets, &args.only, shard, &args.targets)?;
+        return Ok((selected, config.politeness));
     };
-    let defaults = if args.targets.exists() {
+    let (defaults, politeness) = if args.targets.exists() {
         let text = std::fs::read_to_string(&args.targets)
             .map_err(|e| format!("cannot read {}: {e}", args.targets.display()))?;
         config::parse_defaults_only(&text, &args.targets).map_err(|e| e.to_string())?
     } else {
-        CrawlSettings::default()
+        (CrawlSettings::default(), Politeness::default())
     };
     let text = std::fs::read_to_string(list)
         .map_err(|e| format!("cannot read the targets list {}: {e}", list.display()))?;
     let targets = config::parse_targets_list(&text, list, &defaults).map_err(|e| e.to_string())?;
     warn_unused_rules(&args.resolve, &targets);
-    select_targets(targets, &args.only, shard, list)
+    Ok((
+        select_targets(targets, &args.only, shard, list)?,
+        politeness,
+    ))
 }
 
 /// Says which `--resolve` rules no target starts on: a mistyped host or port would otherwise

@@ -12,7 +12,7 @@ use crate::cli::output::say;
 use crate::config::{CharterSource, CrawlSettings, Target};
 use crate::crawl::{Crawler, Document, Session};
 use crate::report::render::text::{charter_table, printable};
-use crate::types::{Charter, CharterStatus, Jurisdiction};
+use crate::types::{Charter, CharterStatus, Jurisdiction, Politeness};
 
 /// Reads one charter (a file, or a URL fetched without robots.txt) and shows what it declares.
 pub(crate) fn run(args: CharterArgs) -> Outcome {
@@ -30,7 +30,8 @@ pub(crate) fn run(args: CharterArgs) -> Outcome {
         CharterSource::Url(url) => {
             let runtime = runtime(tokio::runtime::Builder::new_current_thread())?;
             // The user named this URL: robots.txt is not asked.
-            let crawler = Crawler::new(&args.resolve, 4, false).map_err(Failure::usage)?;
+            let crawler = Crawler::new(&args.resolve, 4, false, Politeness::default())
+                .map_err(Failure::usage)?;
             let target = Target {
                 name: "charter".to_string(),
                 url: url.clone(),

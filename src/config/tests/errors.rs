@@ -86,7 +86,78 @@ fn unknown_defaults_key_lists_only_settings() {
     assert_eq!(
         help(&err),
         "did you mean `timeout_secs`? allowed keys: max_pages, max_depth, concurrency, \
-         delay_ms, timeout_secs, engine, user_agent, max_body_bytes, settle_ms, target_timeout_secs, max_queries_per_path, consent, gpc, allow_private_addresses"
+         delay_ms, timeout_secs, engine, user_agent, max_body_bytes, settle_ms, target_timeout_secs, max_queries_per_path, consent, gpc, allow_private_addresses, \
+         politeness_key, max_requests_per_second_per_ip"
+    );
+}
+
+#[test]
+fn a_bad_politeness_key_names_the_allowed_values() {
+    let err = parse_err(&doc(&[
+        "[defaults]",
+        "politeness_key = \"adress\"",
+        "[[target]]",
+        "name = \"a\"",
+        "url = \"https://example.org/\"",
+    ]));
+    assert_eq!((err.line(), err.column()), (2, 18));
+    assert_eq!(err.message(), "unknown politeness_key \"adress\"");
+    assert_eq!(help(&err), "allowed values: ip, host, domain");
+    assert!(
+        err.to_string().starts_with("targets.toml:2:18: "),
+        "file:line:column first: {err}"
+    );
+}
+
+#[test]
+fn the_budget_per_address_is_a_positive_number() {
+    let ok = parse_ok(&doc(&[
+        "[defaults]",
+        "max_requests_per_second_per_ip = 0.5",
+        &target_with(""),
+    ]));
+    assert_eq!(ok.politeness.max_requests_per_second_per_ip, 0.5);
+    assert_eq!(
+        ok.politeness.key,
+        crate::types::PolitenessKey::Ip,
+        "the default"
+    );
+    for bad in ["0", "-1", "0.0", "nan", "inf", "1e9"] {
+        let err = parse_err(&doc(&[
+            "[defaults]",
+            &format!("max_requests_per_second_per_ip = {bad}"),
+            &target_with(""),
+        ]));
+        assert_eq!(err.line(), 2, "{bad}: {err}");
+        assert!(
+            err.message().contains("must be above 0 and at most 100000"),
+            "{bad}: {err}"
+        );
+    }
+    let err = parse_err(&doc(&[
+        "[defaults]",
+        "max_requests_per_second_per_ip = \"10\"",
+        &target_with(""),
+    ]));
+    assert!(help(&err).contains("without quotes"), "{err}");
+}
+
+#[test]
+fn run_wide_politeness_is_refused_in_a_target() {
+    let err = parse_err(&doc(&[
+        "[defaults]",
+        &target_with("politeness_key = \"host\""),
+    ]));
+    assert_eq!(err.line(), 5, "{err}");
+    assert_eq!(
+        err.message(),
+        "`politeness_key` in [[target]] \"site\" applies to the whole run, not to one target"
+    );
+    assert!(help(&err).starts_with("move it to [defaults]"), "{err}");
+    let err = parse_err(&doc(&["max_requests_per_second_per_ip = 5", "[[target]]"]));
+    assert!(
+        help(&err).starts_with("`max_requests_per_second_per_ip` belongs in [defaults]"),
+        "{err}"
     );
 }
 

@@ -44,11 +44,11 @@ fn help(err: &ConfigError) -> &str {
 #[test]
 fn defaults_only_need_no_target_but_still_check_the_targets_given() {
     let path = Path::new("targets.toml");
-    let defaults = parse_defaults_only(&doc(&["[defaults]", "delay_ms = 7"]), path)
+    let (defaults, _) = parse_defaults_only(&doc(&["[defaults]", "delay_ms = 7"]), path)
         .expect("no [[target]] is needed");
     assert_eq!(defaults.delay_ms, 7);
     let with_target = doc(&["[defaults]", "delay_ms = 7", &target_with("")]);
-    let defaults = parse_defaults_only(&with_target, path).expect("a valid target is fine");
+    let (defaults, _) = parse_defaults_only(&with_target, path).expect("a valid target is fine");
     assert_eq!(defaults.delay_ms, 7);
     let bad_target = doc(&["[defaults]", "delay_ms = 7", &target_with("colour = 1")]);
     let err = parse_defaults_only(&bad_target, path).expect_err("a bad target is refused");
@@ -158,6 +158,13 @@ fn every_key_is_read() {
             consent: None,
             gpc: false,
             allow_private_addresses: false,
+        }
+    );
+    assert_eq!(
+        config.politeness,
+        crate::types::Politeness {
+            key: crate::types::PolitenessKey::Host,
+            max_requests_per_second_per_ip: 2.5,
         }
     );
 
