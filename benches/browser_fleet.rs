@@ -2,18 +2,20 @@
 //! benchmark, not a test).
 //!
 //! `cargo bench --bench browser_fleet` serves `BENCH_TARGETS` (default 60) sites of
-//! `BENCH_PAGES` (default 10) light pages from one loopback server, each under its own host name
-//! (`t0.test` … given to the binary with `--resolve`), and audits them with `--engine browser`
-//! and otherwise the defaults of targets.toml and of the command line (`BENCH_DELAY_MS` sets
-//! `delay_ms`, default: the default). Every page sets one cookie by header and one by script.
+//! `BENCH_PAGES` (default 10) light pages from one server listening on every address, each under
+//! its own host name (`t0.test` … given to the binary with `--resolve`), the portals spread over
+//! `BENCH_ADDRESSES` loopback addresses (default: one each, 127.0.0.1 …), and audits them with
+//! `--engine browser` and otherwise the defaults of targets.toml and of the command line
+//! (`BENCH_DELAY_MS` sets `delay_ms`, default: the default). Every page sets one cookie by header
+//! and one by script.
 //!
 //! While the run goes, the bench samples the binary's whole process tree (Chromium's processes
-//! included) once a second: the number of processes and the sum of their proportional set sizes
-//! (PSS, from `/proc/PID/smaps_rollup`: shared pages split between the processes sharing them,
-//! so the sum is the memory the run really holds). It prints the wall time, seconds per page,
-//! the CPU time of the tree (user + system) against what the wall time on this machine's cores
-//! could have given, and the peak PSS and process count; then checks that every target was
-//! audited, every page visited and both cookies of every page found. `BENCH_ARGS` adds
+//! included): every 5 s the sum of their proportional set sizes (PSS, from
+//! `/proc/PID/smaps_rollup`: shared pages split between the processes sharing them, so the sum
+//! is the memory the run really holds) and the number of processes. It prints the wall time,
+//! seconds per page, how busy the machine's cores were (`/proc/stat`, the whole machine: the
+//! bench's own server included), and the peak PSS and process count; then checks that every
+//! target was audited, every page visited and both cookies of every page found. `BENCH_ARGS` adds
 //! arguments to the command line; `BENCH_STDERR=FILE` keeps the binary's standard error.
 
 #[path = "../tests/common/mod.rs"]
@@ -99,15 +101,23 @@ fn pss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn children_cpu_seconds() -> f64 {
-    // SAFETY: getrusage writes into the struct it is given.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
-        usage
-    };
-    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+/// The machine's (busy, total) CPU time in ticks, from `/proc/stat`. Chromium's renderers are
+/// not reaped by the binary (their parent dies with the browser), so the binary's rusage would
+/// miss them: only the whole machine tells.
+fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let total: u64 = fields.iter().sum();
+    // idle and iowait are the 4th and 5th fields.
+    let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+    (total - idle, total)
 }
 
 fn main() {
@@ -118,7 +128,9 @@ fn main() {
     let extra: Vec<String> = std::env::var("BENCH_ARGS")
         .map(|a| a.split_whitespace().map(String::from).collect())
         .unwrap_or_default();
-    let server = Server::start(move |host, path, _headers| {
+    let addresses = env("BENCH_ADDRESSES", targets as u64).max(1) as usize;
+    let every_address = "0.0.0.0:0".parse().expect("address");
+    let server = Server::start_at(every_address, move |host, path, _headers| {
         let target = host
             .strip_prefix('t')
             .and_then(|h| h.strip_suffix(".test"))
@@ -134,7 +146,8 @@ fn main() {
             }
             _ => html(404, &[], "not found"),
         }
-    });
+    })
+    .expect("bind 0.0.0.0");
     let mut toml = format!(
         "[defaults]\nmax_pages = {pages}\nengine = \"browser\"\n{}\n",
         delay.map(|d| format!("delay_ms = {d}")).unwrap_or_default()
@@ -147,10 +160,14 @@ fn main() {
         ));
     }
     let dir = site_dir(&toml);
-    let mut argv = server.argv(&["audit", "--ignore-robots"], &hosts);
+    let mut argv = common::args(&["audit", "--ignore-robots"]);
+    for (t, host) in hosts.iter().enumerate() {
+        argv.push("--resolve".into());
+        argv.push(format!("{host}:{}:127.0.0.{}", server.port, t % addresses + 1));
+    }
     argv.extend(extra);
     let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
-    let cpu_before = children_cpu_seconds();
+    let ticks_before = machine_ticks();
     let started = Instant::now();
     let mut child = binary(dir.path(), &argv)
         .stdout(Stdio::null())
@@ -158,17 +175,24 @@ fn main() {
         .spawn()
         .expect("start cookie-audit");
     let (mut peak_pss_kb, mut peak_processes) = (0u64, 0usize);
+    // The first sample 2 s in, once Chromium runs.
+    let mut sampled = Instant::now() - Duration::from_secs(3);
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {
             break status;
         }
-        let processes = tree(child.id());
-        peak_processes = peak_processes.max(processes.len());
-        peak_pss_kb = peak_pss_kb.max(processes.iter().map(|&p| pss_kb(p)).sum());
-        std::thread::sleep(Duration::from_secs(1));
+        if sampled.elapsed() >= Duration::from_secs(5) {
+            sampled = Instant::now();
+            let processes = tree(child.id());
+            peak_processes = peak_processes.max(processes.len());
+            peak_pss_kb = peak_pss_kb.max(processes.iter().map(|&p| pss_kb(p)).sum());
+        }
+        std::thread::sleep(Duration::from_millis(100));
     };
     let wall = started.elapsed().as_secs_f64();
-    let cpu = children_cpu_seconds() - cpu_before;
+    let ticks_after = machine_ticks();
+    let busy = (ticks_after.0 - ticks_before.0) as f64
+        / (ticks_after.1 - ticks_before.1).max(1) as f64;
     let stderr = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
     if let Ok(path) = std::env::var("BENCH_STDERR") {
         std::fs::write(path, &stderr).expect("write BENCH_STDERR");
@@ -203,14 +227,14 @@ fn main() {
             }
         }
     }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let total = targets * pages;
     println!(
-        "browser fleet: {targets} targets x {pages} pages = {total} pages in {wall:.1} s = \
-         {:.3} s/page; CPU (user+sys) {cpu:.1} s = {:.0} % of {cores} cores over the wall time; \
-         peak PSS {:.0} MB over {peak_processes} processes at most",
+        "browser fleet: {targets} targets x {pages} pages on {addresses} addresses = {total} \
+         pages in {wall:.1} s = {:.3} s/page; the machine's {cores} cores {:.0} % busy; peak PSS \
+         {:.0} MB over {peak_processes} processes at most",
         wall / total as f64,
-        100.0 * cpu / (wall * cores),
+        100.0 * busy,
         peak_pss_kb as f64 / 1024.0
     );
     assert!(missing.is_empty(), "missing: {missing:?}");
