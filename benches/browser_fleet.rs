@@ -163,7 +163,11 @@ fn main() {
     let mut argv = common::args(&["audit", "--ignore-robots"]);
     for (t, host) in hosts.iter().enumerate() {
         argv.push("--resolve".into());
-        argv.push(format!("{host}:{}:127.0.0.{}", server.port, t % addresses + 1));
+        argv.push(format!(
+            "{host}:{}:127.0.0.{}",
+            server.port,
+            t % addresses + 1
+        ));
     }
     argv.extend(extra);
     let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
@@ -191,8 +195,8 @@ fn main() {
     };
     let wall = started.elapsed().as_secs_f64();
     let ticks_after = machine_ticks();
-    let busy = (ticks_after.0 - ticks_before.0) as f64
-        / (ticks_after.1 - ticks_before.1).max(1) as f64;
+    let busy =
+        (ticks_after.0 - ticks_before.0) as f64 / (ticks_after.1 - ticks_before.1).max(1) as f64;
     let stderr = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
     if let Ok(path) = std::env::var("BENCH_STDERR") {
         std::fs::write(path, &stderr).expect("write BENCH_STDERR");

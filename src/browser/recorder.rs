@@ -19,7 +19,7 @@ use crate::cookie::{CookieEvent, CookieVia, SetCookie, Sighting, StorageEvent, p
 /// The network counts as quiet after this long without a request of the page starting or
 /// ending. The hook reports the page's short timers and every probe of the page waits for its
 /// running script, so this only covers the gap between a response and the script it starts.
-pub(super) const QUIET: Duration = Duration::from_millis(200);
+pub(super) const QUIET: Duration = Duration::from_millis(100);
 /// After the load event and the settle time, the network gets at most this long to go quiet
 /// (long polls and beacons never do).
 pub(super) const QUIET_CAP: Duration = Duration::from_secs(3);
