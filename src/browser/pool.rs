@@ -32,12 +32,27 @@ pub(super) struct PooledTab {
 }
 
 /// One unit of the pool's open count, taken back when dropped (a tab closed, a load cut short).
-struct OpenTab(Arc<Shared>);
+struct OpenTab {
+    shared: Arc<Shared>,
+    /// Whether the pool's waiters are told when it is dropped: not for a reservation no tab
+    /// was opened for, or a waiter that gives one back would wake itself, and every waiter of
+    /// the pool, in a loop that never sleeps while the run's budget is full.
+    tell: bool,
+}
+
+impl OpenTab {
+    /// Gives back a reservation no tab was opened for, telling no one: nothing changed.
+    fn cancel(mut self) {
+        self.tell = false;
+    }
+}
 
 impl Drop for OpenTab {
     fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::SeqCst);
-        self.0.returned.notify_waiters();
+        self.shared.open.fetch_sub(1, Ordering::SeqCst);
+        if self.tell {
+            self.shared.returned.notify_waiters();
+        }
     }
 }
 
@@ -69,7 +84,12 @@ impl TabPool {
         let mut now = open.load(Ordering::SeqCst);
         while now < below {
             match open.compare_exchange(now, now + 1, Ordering::SeqCst, Ordering::SeqCst) {
-                Ok(_) => return Some(OpenTab(self.shared.clone())),
+                Ok(_) => {
+                    return Some(OpenTab {
+                        shared: self.shared.clone(),
+                        tell: true,
+                    });
+                }
                 Err(actual) => now = actual,
             }
         }
@@ -99,7 +119,7 @@ impl TabPool {
                 match chromium.tabs.try_take() {
                     Some(permit) => (extra, Some(permit)),
                     None => {
-                        drop(extra);
+                        extra.cancel();
                         returned.await;
                         continue;
                     }
@@ -149,5 +169,36 @@ impl TabPool {
         for pooled in idle {
             pooled.tab.close().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::FutureExt;
+
+    use super::*;
+
+    #[test]
+    fn a_reservation_given_back_unused_wakes_no_one_but_a_closed_tab_does() {
+        let pool = TabPool::new(2);
+        let returned = pool.shared.returned.notified();
+        tokio::pin!(returned);
+        returned.as_mut().enable();
+
+        let first = pool.reserve(pool.max).expect("room for a first tab");
+        pool.reserve(pool.max).expect("room for a second").cancel();
+        assert_eq!(pool.shared.open.load(Ordering::SeqCst), 1);
+        assert!(
+            returned.as_mut().now_or_never().is_none(),
+            "an unused reservation must not wake the pool's waiters"
+        );
+
+        assert!(pool.reserve(1).is_none(), "one tab open already");
+        drop(first);
+        assert_eq!(pool.shared.open.load(Ordering::SeqCst), 0);
+        assert!(
+            returned.now_or_never().is_some(),
+            "a tab closed wakes the pool's waiters"
+        );
     }
 }
