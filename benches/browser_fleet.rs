@@ -21,11 +21,8 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::collections::HashMap;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
-use common::{Server, binary, html, site_dir};
+use common::sampler::run_sampled;
+use common::{Server, html, site_dir};
 
 fn page(target: usize, i: usize, pages: usize) -> String {
     let mut body = format!(
@@ -41,83 +38,6 @@ fn page(target: usize, i: usize, pages: usize) -> String {
     }
     body.push_str("</main></body></html>");
     body
-}
-
-/// Every process whose parent chain leads to `root`, `root` included.
-fn tree(root: u32) -> Vec<u32> {
-    let mut parent_of = HashMap::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // The command name may hold spaces and parentheses: fields follow the last ')'.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
-            continue;
-        };
-        if let Some(ppid) = rest
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse::<u32>().ok())
-        {
-            parent_of.insert(pid, ppid);
-        }
-    }
-    parent_of
-        .keys()
-        .copied()
-        .filter(|&pid| {
-            let mut at = pid;
-            for _ in 0..64 {
-                if at == root {
-                    return true;
-                }
-                match parent_of.get(&at) {
-                    Some(&parent) if parent > 1 => at = parent,
-                    _ => return false,
-                }
-            }
-            false
-        })
-        .collect()
-}
-
-/// The PSS of `pid` in KB, 0 when it is gone.
-fn pss_kb(pid: u32) -> u64 {
-    let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
-        return 0;
-    };
-    rollup
-        .lines()
-        .find_map(|l| l.strip_prefix("Pss:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-/// The machine's (busy, total) CPU time in ticks, from `/proc/stat`. Chromium's renderers are
-/// not reaped by the binary (their parent dies with the browser), so the binary's rusage would
-/// miss them: only the whole machine tells.
-fn machine_ticks() -> (u64, u64) {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let fields: Vec<u64> = stat
-        .lines()
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    let total: u64 = fields.iter().sum();
-    // idle and iowait are the 4th and 5th fields.
-    let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
-    (total - idle, total)
 }
 
 fn main() {
@@ -170,40 +90,15 @@ fn main() {
         ));
     }
     argv.extend(extra);
-    let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
-    let ticks_before = machine_ticks();
-    let started = Instant::now();
-    let mut child = binary(dir.path(), &argv)
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .expect("start cookie-audit");
-    let (mut peak_pss_kb, mut peak_processes) = (0u64, 0usize);
-    // The first sample 2 s in, once Chromium runs.
-    let mut sampled = Instant::now() - Duration::from_secs(3);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if sampled.elapsed() >= Duration::from_secs(5) {
-            sampled = Instant::now();
-            let processes = tree(child.id());
-            peak_processes = peak_processes.max(processes.len());
-            peak_pss_kb = peak_pss_kb.max(processes.iter().map(|&p| pss_kb(p)).sum());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let wall = started.elapsed().as_secs_f64();
-    let ticks_after = machine_ticks();
-    let busy =
-        (ticks_after.0 - ticks_before.0) as f64 / (ticks_after.1 - ticks_before.1).max(1) as f64;
-    let stderr = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
+    let run = run_sampled(dir.path(), &argv);
     if let Ok(path) = std::env::var("BENCH_STDERR") {
-        std::fs::write(path, &stderr).expect("write BENCH_STDERR");
+        std::fs::write(path, &run.stderr).expect("write BENCH_STDERR");
     }
     assert!(
-        matches!(status.code(), Some(0 | 1)),
-        "exit {status}: {stderr}"
+        matches!(run.code, 0 | 1),
+        "exit {}: {}",
+        run.code,
+        run.stderr
     );
     let report = common::latest_report(dir.path());
     let mut missing = Vec::new();
@@ -231,15 +126,13 @@ fn main() {
             }
         }
     }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let total = targets * pages;
     println!(
         "browser fleet: {targets} targets x {pages} pages on {addresses} addresses = {total} \
-         pages in {wall:.1} s = {:.3} s/page; the machine's {cores} cores {:.0} % busy; peak PSS \
-         {:.0} MB over {peak_processes} processes at most",
-        wall / total as f64,
-        100.0 * busy,
-        peak_pss_kb as f64 / 1024.0
+         pages in {:.1} s = {:.3} s/page; {}",
+        run.wall,
+        run.wall / total as f64,
+        run.machine()
     );
     assert!(missing.is_empty(), "missing: {missing:?}");
 }

@@ -29,6 +29,13 @@
 //! (`delay_ms = 500`, 10 requests per second per address), after printing an estimate of how
 //! long it will take: the longest of a target's own pace and of the busiest address's requests
 //! at its budget. `BENCH_PARALLEL_TARGETS` sets `--parallel-targets` (default: not given).
+//!
+//! `BENCH_PORTALS=N` keeps the first N portals of the list only.
+//!
+//! `BENCH_ENGINE=browser` audits the portals with `engine = "browser"`: Chromium loads every
+//! page, its stylesheet and the pixel. The memory printed is then the peak PSS of the whole
+//! process tree, Chromium's processes included (sampled every 5 s). The report's request count
+//! must still equal the server's: it counts every request Chromium made too.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -39,6 +46,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use common::sampler::run_sampled;
 use common::{Server, args, cookie_audit, html, redirect, request_port, site_dir};
 
 const CONTENT_PAGES: usize = 40;
@@ -64,8 +72,15 @@ fn main() {
                 .and_then(|u| u.host_str().map(str::to_string))
                 .unwrap_or_else(|| panic!("not a URL with a host: {l}"))
         })
+        .take(common::env_number("BENCH_PORTALS", u64::MAX) as usize)
         .collect();
 
+    let engine = std::env::var("BENCH_ENGINE").unwrap_or_else(|_| "http".into());
+    assert!(
+        matches!(engine.as_str(), "http" | "browser"),
+        "BENCH_ENGINE is http or browser, not {engine:?}"
+    );
+    let browser = engine == "browser";
     let site = Arc::new(Site::generate());
     let requests = Arc::new(AtomicU64::new(0));
     let per_host: Arc<Mutex<HashMap<String, u64>>> = Arc::default();
@@ -139,12 +154,13 @@ fn main() {
 
     let fast = run(
         &format!(
-            "[defaults]\nmax_pages = {MAX_PAGES}\ndelay_ms = 0\n\
+            "[defaults]\nmax_pages = {MAX_PAGES}\nengine = \"{engine}\"\ndelay_ms = 0\n\
              max_requests_per_second_per_ip = 100000\n{toml_targets}"
         ),
         &argv,
         &requests,
         hosts.len(),
+        browser,
     );
     fast.print("delay_ms = 0, no budget per address");
 
@@ -171,10 +187,11 @@ fn main() {
             ((own_host - 1.0) * 0.5).max(most as f64 / 10.0)
         );
         let polite = run(
-            &format!("[defaults]\nmax_pages = {MAX_PAGES}\n{toml_targets}"),
+            &format!("[defaults]\nmax_pages = {MAX_PAGES}\nengine = \"{engine}\"\n{toml_targets}"),
             &argv,
             &requests,
             hosts.len(),
+            browser,
         );
         polite.print("defaults (delay_ms = 500, 10 requests/s per address)");
     }
@@ -185,7 +202,8 @@ struct Measured {
     pages: usize,
     audited: usize,
     requests: u64,
-    rss_mb: f64,
+    /// "peak RSS 113.0 MB" (the binary's own), or the process tree's PSS with the browser.
+    memory: String,
     json_bytes: u64,
     html_bytes: u64,
 }
@@ -194,25 +212,44 @@ impl Measured {
     fn print(&self, label: &str) {
         println!(
             "{label}: {} targets audited, {} pages ({} requests) in {:.2} s = {:.0} pages/s, \
-             peak RSS {:.1} MB, report {:.1} MB JSON + {:.1} MB HTML",
+             {}, report {:.1} MB JSON + {:.1} MB HTML",
             self.audited,
             self.pages,
             self.requests,
             self.wall,
             self.pages as f64 / self.wall,
-            self.rss_mb,
+            self.memory,
             self.json_bytes as f64 / 1e6,
             self.html_bytes as f64 / 1e6
         );
     }
 }
 
-fn run(toml: &str, argv: &[String], requests: &AtomicU64, targets: usize) -> Measured {
+fn run(
+    toml: &str,
+    argv: &[String],
+    requests: &AtomicU64,
+    targets: usize,
+    browser: bool,
+) -> Measured {
     let dir = site_dir(toml);
     requests.store(0, Ordering::Relaxed);
-    let started = Instant::now();
-    let result = cookie_audit(dir.path(), argv);
-    let wall = started.elapsed().as_secs_f64();
+    let (result, wall, memory) = if browser {
+        let run = run_sampled(dir.path(), argv);
+        let machine = run.machine();
+        let result = common::Run {
+            code: run.code,
+            stdout: run.stdout,
+            stderr: run.stderr,
+        };
+        (result, run.wall, machine)
+    } else {
+        let started = Instant::now();
+        let result = cookie_audit(dir.path(), argv);
+        let wall = started.elapsed().as_secs_f64();
+        let rss = format!("peak RSS {:.1} MB", common::peak_rss_mb(&result.stderr));
+        (result, wall, rss)
+    };
     assert_eq!(result.code, 0, "{}\n{}", result.stdout, result.stderr);
 
     // Every target audited, with its 30 pages, its charter and its four cookies.
@@ -253,7 +290,6 @@ fn run(toml: &str, argv: &[String], requests: &AtomicU64, targets: usize) -> Mea
         reported_requests, served,
         "requests in the report vs requests the server saw"
     );
-    let rss_mb = common::peak_rss_mb(&result.stderr);
     // "reports: <run>.json <run>.html" on stdout.
     let line = result
         .stdout
@@ -272,7 +308,7 @@ fn run(toml: &str, argv: &[String], requests: &AtomicU64, targets: usize) -> Mea
         pages,
         audited: list.iter().filter(|t| t["status"] == "audited").count(),
         requests: served,
-        rss_mb,
+        memory,
         json_bytes,
         html_bytes,
     }

@@ -3,6 +3,8 @@
 // Each test crate includes this module and uses part of it; nothing here is a library's API.
 #![allow(unreachable_pub)]
 
+pub mod sampler;
+
 use std::ffi::OsStr;
 use std::net::{SocketAddr, TcpListener};
 use std::os::unix::process::CommandExt;
