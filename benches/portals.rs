@@ -28,7 +28,8 @@
 //! and its four cookies found. `BENCH_POLITE=1` adds a second run with every default
 //! (`delay_ms = 500`, 10 requests per second per address), after printing an estimate of how
 //! long it will take: the longest of a target's own pace and of the busiest address's requests
-//! at its budget. `BENCH_PARALLEL_TARGETS` sets `--parallel-targets` (default: not given).
+//! at its budget (HTTP only); `BENCH_POLITE=only` runs that one alone.
+//! `BENCH_PARALLEL_TARGETS` sets `--parallel-targets` (default: not given).
 //!
 //! `BENCH_PORTALS=N` keeps the first N portals of the list only.
 //!
@@ -152,19 +153,28 @@ fn main() {
         PAGE_BYTES / 1024
     );
 
-    let fast = run(
-        &format!(
-            "[defaults]\nmax_pages = {MAX_PAGES}\nengine = \"{engine}\"\ndelay_ms = 0\n\
-             max_requests_per_second_per_ip = 100000\n{toml_targets}"
-        ),
-        &argv,
-        &requests,
-        hosts.len(),
-        browser,
-    );
-    fast.print("delay_ms = 0, no budget per address");
+    let polite_only = std::env::var("BENCH_POLITE").is_ok_and(|v| v == "only");
+    let fast = (!polite_only).then(|| {
+        run(
+            &format!(
+                "[defaults]\nmax_pages = {MAX_PAGES}\nengine = \"{engine}\"\ndelay_ms = 0\n\
+                 max_requests_per_second_per_ip = 100000\n{toml_targets}"
+            ),
+            &argv,
+            &requests,
+            hosts.len(),
+            browser,
+        )
+    });
+    if let Some(fast) = &fast {
+        fast.print("delay_ms = 0, no budget per address");
+    }
 
-    if std::env::var_os("BENCH_POLITE").is_some() {
+    if std::env::var_os("BENCH_POLITE").is_none() {
+        return;
+    }
+    // The HTTP engine's pace; the browser's is bound by its tabs as well.
+    if let Some(fast) = fast.as_ref().filter(|_| !browser) {
         // At the default 500 ms per host, a target takes (its requests to its own host − 1) ×
         // 0.5 s (the pixel goes to another host), every target at once; an address takes its
         // requests / 10 s at the default budget; the longer of the two bounds the run.
@@ -186,15 +196,15 @@ fn main() {
             most as f64 / 10.0,
             ((own_host - 1.0) * 0.5).max(most as f64 / 10.0)
         );
-        let polite = run(
-            &format!("[defaults]\nmax_pages = {MAX_PAGES}\nengine = \"{engine}\"\n{toml_targets}"),
-            &argv,
-            &requests,
-            hosts.len(),
-            browser,
-        );
-        polite.print("defaults (delay_ms = 500, 10 requests/s per address)");
     }
+    let polite = run(
+        &format!("[defaults]\nmax_pages = {MAX_PAGES}\nengine = \"{engine}\"\n{toml_targets}"),
+        &argv,
+        &requests,
+        hosts.len(),
+        browser,
+    );
+    polite.print("defaults (delay_ms = 500, 10 requests/s per address)");
 }
 
 struct Measured {
