@@ -79,9 +79,7 @@ fn main() {
     // BENCH_ARGS: more arguments, e.g. `--max-requests-per-second-per-ip 1000` to lift the
     // politeness budget of the site's address (10 requests/s by default: 22 pages and the
     // charter probes take 2.8 s under it).
-    if let Ok(extra) = std::env::var("BENCH_ARGS") {
-        argv.extend(extra.split_whitespace().map(String::from));
-    }
+    argv.extend(common::env_args("BENCH_ARGS"));
     let mut per_page = Vec::new();
     for round in 1..=rounds {
         let started = Instant::now();

@@ -45,9 +45,7 @@ fn main() {
     let targets = env("BENCH_TARGETS", 60) as usize;
     let pages = env("BENCH_PAGES", 10) as usize;
     let delay = std::env::var("BENCH_DELAY_MS").ok();
-    let extra: Vec<String> = std::env::var("BENCH_ARGS")
-        .map(|a| a.split_whitespace().map(String::from).collect())
-        .unwrap_or_default();
+    let extra = common::env_args("BENCH_ARGS");
     let addresses = env("BENCH_ADDRESSES", targets as u64).max(1) as usize;
     let every_address = "0.0.0.0:0".parse().expect("address");
     let server = Server::start_at(every_address, move |host, path, _headers| {
@@ -90,15 +88,15 @@ fn main() {
         ));
     }
     argv.extend(extra);
-    let run = run_sampled(dir.path(), &argv);
+    let sampled = run_sampled(dir.path(), &argv);
     if let Ok(path) = std::env::var("BENCH_STDERR") {
-        std::fs::write(path, &run.stderr).expect("write BENCH_STDERR");
+        std::fs::write(path, &sampled.run.stderr).expect("write BENCH_STDERR");
     }
     assert!(
-        matches!(run.code, 0 | 1),
+        matches!(sampled.run.code, 0 | 1),
         "exit {}: {}",
-        run.code,
-        run.stderr
+        sampled.run.code,
+        sampled.run.stderr
     );
     let report = common::latest_report(dir.path());
     let mut missing = Vec::new();
@@ -130,9 +128,9 @@ fn main() {
     println!(
         "browser fleet: {targets} targets x {pages} pages on {addresses} addresses = {total} \
          pages in {:.1} s = {:.3} s/page; {}",
-        run.wall,
-        run.wall / total as f64,
-        run.machine()
+        sampled.wall,
+        sampled.wall / total as f64,
+        sampled.machine()
     );
     assert!(missing.is_empty(), "missing: {missing:?}");
 }

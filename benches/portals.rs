@@ -153,8 +153,8 @@ fn main() {
         PAGE_BYTES / 1024
     );
 
-    let polite_only = std::env::var("BENCH_POLITE").is_ok_and(|v| v == "only");
-    let fast = (!polite_only).then(|| {
+    let polite = std::env::var("BENCH_POLITE").ok();
+    let fast = (polite.as_deref() != Some("only")).then(|| {
         run(
             &format!(
                 "[defaults]\nmax_pages = {MAX_PAGES}\nengine = \"{engine}\"\ndelay_ms = 0\n\
@@ -170,7 +170,7 @@ fn main() {
         fast.print("delay_ms = 0, no budget per address");
     }
 
-    if std::env::var_os("BENCH_POLITE").is_none() {
+    if polite.is_none() {
         return;
     }
     // The HTTP engine's pace; the browser's is bound by its tabs as well.
@@ -245,14 +245,9 @@ fn run(
     let dir = site_dir(toml);
     requests.store(0, Ordering::Relaxed);
     let (result, wall, memory) = if browser {
-        let run = run_sampled(dir.path(), argv);
-        let machine = run.machine();
-        let result = common::Run {
-            code: run.code,
-            stdout: run.stdout,
-            stderr: run.stderr,
-        };
-        (result, run.wall, machine)
+        let sampled = run_sampled(dir.path(), argv);
+        let machine = sampled.machine();
+        (sampled.run, sampled.wall, machine)
     } else {
         let started = Instant::now();
         let result = cookie_audit(dir.path(), argv);

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use common::processes::{descendants, parent_of};
 use common::{Server, binary, chromium, html, newest_run_report, site_dir};
 
 /// A portal whose start page links to a page that never answers (the test server's `/never`):
@@ -100,32 +101,6 @@ fn finish(mut child: Child) -> (Option<i32>, String, String) {
         status.code()
     };
     (code, stdout, stderr)
-}
-
-/// The parent of `pid`, from `/proc/PID/stat`.
-fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // "pid (comm) state ppid …": comm may hold spaces, so read after its last ')'.
-    let (_, rest) = stat.rsplit_once(')')?;
-    rest.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// The processes whose parent is `pid`, then theirs, and so on.
-fn descendants(pid: u32) -> Vec<u32> {
-    let mut found = Vec::new();
-    let mut parents = vec![pid];
-    while let Some(parent) = parents.pop() {
-        for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-            let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
-                continue;
-            };
-            if parent_of(child) == Some(parent) && !found.contains(&child) {
-                found.push(child);
-                parents.push(child);
-            }
-        }
-    }
-    found
 }
 
 /// Whether `pid` is gone within `limit`: waits on a pidfd, which becomes readable when the

@@ -3,6 +3,7 @@
 // Each test crate includes this module and uses part of it; nothing here is a library's API.
 #![allow(unreachable_pub)]
 
+pub mod processes;
 pub mod sampler;
 
 use std::ffi::OsStr;
@@ -358,6 +359,14 @@ pub fn chromium() -> Option<PathBuf> {
     }
     eprintln!("skipped: no Chromium (apt-get install -y chromium)");
     None
+}
+
+/// A benchmark's extra command-line arguments: the environment variable `name` split at
+/// whitespace, none when it is unset.
+pub fn env_args(name: &str) -> Vec<String> {
+    std::env::var(name)
+        .map(|v| v.split_whitespace().map(String::from).collect())
+        .unwrap_or_default()
 }
 
 /// A benchmark's knob: the number in the environment variable `name`, else `default`.

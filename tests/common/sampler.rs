@@ -6,18 +6,13 @@
 //! is the memory the run really holds) and the number of processes; over the run, how busy the
 //! machine's cores were (`/proc/stat`: the whole machine, the bench's own server included).
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// What a sampled run gave and cost.
 pub struct Sampled {
-    /// Exit status code (-1 when killed by a signal).
-    pub code: i32,
-    /// Standard output.
-    pub stdout: String,
-    /// Standard error.
-    pub stderr: String,
+    /// Exit status code and output.
+    pub run: super::Run,
     /// Wall time in seconds.
     pub wall: f64,
     /// The largest PSS of the process tree seen, in MB.
@@ -60,7 +55,8 @@ pub fn run_sampled(dir: &Path, argv: &[String]) -> Sampled {
         }
         if sampled.elapsed() >= Duration::from_secs(5) {
             sampled = Instant::now();
-            let processes = tree(child.id());
+            let mut processes = super::processes::descendants(child.id());
+            processes.push(child.id());
             peak_processes = peak_processes.max(processes.len());
             peak_pss_kb = peak_pss_kb.max(processes.iter().map(|&p| pss_kb(p)).sum());
         }
@@ -73,59 +69,16 @@ pub fn run_sampled(dir: &Path, argv: &[String]) -> Sampled {
     super::keep_reports(dir);
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
     Sampled {
-        code: status.code().unwrap_or(-1),
-        stdout: read("stdout.log"),
-        stderr: read("stderr.log"),
+        run: super::Run {
+            code: status.code().unwrap_or(-1),
+            stdout: read("stdout.log"),
+            stderr: read("stderr.log"),
+        },
         wall,
         peak_pss_mb: peak_pss_kb as f64 / 1024.0,
         peak_processes,
         busy,
     }
-}
-
-/// Every process whose parent chain leads to `root`, `root` included.
-fn tree(root: u32) -> Vec<u32> {
-    let mut parent_of = HashMap::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // The command name may hold spaces and parentheses: fields follow the last ')'.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
-            continue;
-        };
-        if let Some(ppid) = rest
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse::<u32>().ok())
-        {
-            parent_of.insert(pid, ppid);
-        }
-    }
-    parent_of
-        .keys()
-        .copied()
-        .filter(|&pid| {
-            let mut at = pid;
-            for _ in 0..64 {
-                if at == root {
-                    return true;
-                }
-                match parent_of.get(&at) {
-                    Some(&parent) if parent > 1 => at = parent,
-                    _ => return false,
-                }
-            }
-            false
-        })
-        .collect()
 }
 
 /// The PSS of `pid` in KB, 0 when it is gone.
